@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sysconf/generations"
+	"sysconf/planner"
+)
+
+// version is recorded in every generation's manifest.json.
+const version = "0.1.0"
+
+type applyOptions struct {
+	dryRun     bool
+	test       bool
+	boot       bool
+	force      bool
+	noRollback bool
+	noRestart  bool
+	json       bool
+	timeout    time.Duration
+	runlevel   string
+	child      bool // hidden: run the detached activation (see applyDetached)
+}
+
+func newApplyCmd(a *app) *cobra.Command {
+	var o applyOptions
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Build the description into a generation and switch the machine to it",
+		Long: `apply plans the description, prints the plan, records a new generation
+(none when the description is the current one), switches the runlevel to it
+with runsvchdir's algorithm, points /etc/sv and the managed files at it, and
+waits for every started or restarted service to be up (its check script where
+it has one) within --timeout. A service that does not come up makes apply
+switch back to the previous generation and report it with the last lines of
+its log; --no-rollback keeps the new generation instead.
+
+With --no-restart, a changed service is not restarted: its running process
+is handed to the supervisor of its new definition and goes on running the
+old one (new services still start, removed ones still stop, unchanged ones
+keep their pid as always). The new definition runs from the next restart of
+the service: 'sv restart', or when the process exits or crashes. Until then
+'sysconf status' shows the service's restart debt; a later apply leaves it
+as it is unless it changes that service again (without --no-restart).
+This needs sysconf's runsvdir: Debian's runsv restarts the service anyway.
+
+The activation runs in a session of its own: if the terminal goes away (an
+SSH connection lost when the switch restarts sshd), it goes on to the end and
+records its outcome, which 'sysconf generations' shows.`,
+		Example: `  sysconf apply --root /tmp/machine -c examples/
+  sysconf apply --test        # activate, keep the boot default
+  sysconf apply --boot        # make it the boot default only
+  sysconf apply --no-restart  # changed services restart later (sv restart)
+  sysconf apply --json | jq -c .`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.child {
+				return a.applyChild(cmd.Context(), cmd.InOrStdin())
+			}
+			return a.apply(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.dryRun, "dry-run", false, "stop after printing the plan")
+	f.BoolVar(&o.test, "test", false, "activate without making it the boot default")
+	f.BoolVar(&o.boot, "boot", false, "make it the boot default without activating it")
+	f.BoolVar(&o.force, "force", false, "replace files in the way that sysconf does not manage")
+	f.BoolVar(&o.noRollback, "no-rollback", false, "keep the new generation even if a service does not come up")
+	f.BoolVar(&o.noRestart, "no-restart", false, "leave changed services running their old definition until they restart")
+	f.BoolVar(&o.json, "json", false, "print events as JSON lines on stdout")
+	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for started services to be up")
+	f.StringVar(&o.runlevel, "runlevel", "", "the runlevel to run (default: the current one, else default)")
+	f.BoolVar(&o.child, "activate-child", false, "internal: the detached activation")
+	_ = f.MarkHidden("activate-child")
+	return cmd
+}
+
+// applyRequest is what apply hands its detached child on stdin.
+type applyRequest struct {
+	Root       string               `json:"root"`
+	Manifest   generations.Manifest `json:"manifest"`
+	Sources    map[string][]byte    `json:"sources"`
+	Test       bool                 `json:"test"`
+	Boot       bool                 `json:"boot"`
+	Force      bool                 `json:"force"`
+	NoRollback bool                 `json:"no_rollback"`
+	NoRestart  bool                 `json:"no_restart"`
+	Timeout    time.Duration        `json:"timeout"`
+	Runlevel   string               `json:"runlevel"`
+}
+
+// childEvent is one line the child writes on its event pipe: an Event,
+// or (Kind "result") the outcome.
+type childEvent struct {
+	generations.Event
+	Result *generations.Result `json:"result,omitempty"`
+	Error  string              `json:"error,omitempty"`
+	Log    []string            `json:"log,omitempty"`
+}
+
+func (a *app) apply(ctx context.Context, o applyOptions, stdout, stderr io.Writer) error {
+	if o.test && o.boot {
+		return &usageError{errors.New("--test and --boot exclude each other")}
+	}
+	sys, err := a.load()
+	if err != nil {
+		return err
+	}
+	m := planner.Plan(sys)
+	_, old, err := currentManifest(a.root)
+	if err != nil {
+		return err
+	}
+	d := planner.Compare(old, m)
+	if !o.json {
+		writePlan(stdout, d, a.color(stdout))
+	}
+	if o.dryRun {
+		return nil
+	}
+	root, err := filepath.Abs(a.root)
+	if err != nil {
+		return err
+	}
+	req := applyRequest{Root: root, Manifest: m, Sources: sys.Sources, Test: o.test, Boot: o.boot,
+		Force: o.force, NoRollback: o.noRollback, NoRestart: o.noRestart, Timeout: o.timeout, Runlevel: o.runlevel}
+	return a.applyDetached(ctx, req, o.json, stdout, stderr)
+}
+
+// selfExe is the program to run again for the detached activation.
+func selfExe() string {
+	if strings.Contains(os.Args[0], "/") {
+		return os.Args[0]
+	}
+	if p, err := exec.LookPath(os.Args[0]); err == nil {
+		return p
+	}
+	if p, err := os.Executable(); err == nil {
+		return p
+	}
+	return os.Args[0]
+}
+
+// applyDetached runs the activation in a child process in a session of its
+// own (setsid), so that a hangup of the terminal's session does not reach
+// it, and relays its events. The child reads the request from a pipe and
+// writes events on another (fd 3), whose loss it ignores.
+func (a *app) applyDetached(ctx context.Context, req applyRequest, asJSON bool, stdout, stderr io.Writer) error {
+	in, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	er, ew, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(selfExe(), "apply", "--activate-child", "--root", req.Root)
+	cmd.Stdin = strings.NewReader(string(in))
+	cmd.ExtraFiles = []*os.File{ew}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		er.Close()
+		ew.Close()
+		return fmt.Errorf("start activation: %w", err)
+	}
+	ew.Close()
+	// Our own hangup must not stop the relay before the child is done.
+	signal.Ignore(syscall.SIGHUP)
+	defer signal.Reset(syscall.SIGHUP)
+	p := newProgress(stdout, stderr, asJSON, isTerminal(stderr))
+	var final *childEvent
+	sc := bufio.NewScanner(er)
+	sc.Buffer(make([]byte, 1<<16), 1<<24)
+	for sc.Scan() {
+		var ev childEvent
+		if json.Unmarshal(sc.Bytes(), &ev) != nil {
+			continue
+		}
+		if ev.Kind == "result" {
+			final = &ev
+		}
+		p.show(ev)
+	}
+	er.Close()
+	werr := cmd.Wait()
+	p.done()
+	if final == nil {
+		return fmt.Errorf("activation ended without an outcome (%v); see 'sysconf generations'", werr)
+	}
+	if final.Error != "" {
+		return &exitError{code: 1, msg: final.Error}
+	}
+	return nil
+}
+
+// applyChild is the detached activation: read the request, apply, record
+// the outcome, report the result as the last event.
+func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
+	var req applyRequest
+	if err := json.NewDecoder(stdin).Decode(&req); err != nil {
+		return fmt.Errorf("read activation request: %w", err)
+	}
+	events := os.NewFile(3, "events")
+	enc := json.NewEncoder(events)
+	send := func(ev childEvent) {
+		if events != nil && enc.Encode(ev) != nil {
+			// The parent is gone (its terminal closed): carry on.
+			events = nil
+		}
+	}
+	res, err := generations.Apply(ctx, req.Manifest, generations.Options{
+		Root: req.Root, Sources: req.Sources, Version: version, Level: req.Runlevel,
+		Test: req.Test, BootOnly: req.Boot, Force: req.Force, NoRollback: req.NoRollback,
+		NoRestart: req.NoRestart, Timeout: req.Timeout, Events: func(e generations.Event) { send(childEvent{Event: e}) },
+	})
+	final := childEvent{Event: generations.Event{Kind: "result"}, Result: res}
+	var he *generations.HealthError
+	if err != nil {
+		final.Error = err.Error()
+		if errors.As(err, &he) {
+			final.Log = he.Log
+			if res != nil && res.RolledBack {
+				final.Error += fmt.Sprintf("; rolled back to generation %d", res.Generation)
+			}
+		}
+	}
+	if res != nil && res.Generation > 0 {
+		n := res.Generation
+		if res.RolledBack {
+			n = res.Previous // the outcome belongs to the generation that failed
+		}
+		out := generations.Outcome{Time: time.Now().UTC(), OK: err == nil, Message: final.Error, RolledBack: res.RolledBack}
+		if res.Unsupervised {
+			out.Message = "activated; nothing is supervising " + filepath.Join(req.Root, "service")
+		}
+		_ = generations.RecordOutcome(req.Root, n, out)
+	}
+	send(final)
+	if err != nil {
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+// progress renders the activation's events: JSON lines for machines, a
+// rewritten status line on a terminal, plain lines when piped.
+type progress struct {
+	stdout, stderr io.Writer
+	json, tty      bool
+	awaiting       map[string]bool
+}
+
+func newProgress(stdout, stderr io.Writer, asJSON, tty bool) *progress {
+	return &progress{stdout: stdout, stderr: stderr, json: asJSON, tty: tty && !asJSON, awaiting: map[string]bool{}}
+}
+
+func (p *progress) show(ev childEvent) {
+	if p.json {
+		b, _ := json.Marshal(ev)
+		fmt.Fprintf(p.stdout, "%s\n", b)
+		return
+	}
+	line := ""
+	switch ev.Kind {
+	case "build":
+		line = "building generation"
+	case "generation":
+		line = fmt.Sprintf("generation %d recorded", ev.Generation)
+	case "unchanged":
+		line = fmt.Sprintf("the description is generation %d, the current one: nothing to switch", ev.Generation)
+	case "switch":
+		line = fmt.Sprintf("switched to generation %d", ev.Generation)
+	case "start", "restart", "stop":
+		line = ev.Kind + " " + ev.Service
+	case "defer":
+		line = "not restarted " + ev.Service + " (restart debt: sv restart runs its new definition)"
+	case "await":
+		p.awaiting[ev.Service] = true
+	case "up":
+		delete(p.awaiting, ev.Service)
+		line = "up " + ev.Service
+	case "failed":
+		line = fmt.Sprintf("failed %s: %s", ev.Service, ev.Message)
+	case "rollback":
+		line = fmt.Sprintf("rolling back to generation %d", ev.Generation)
+	case "unsupervised":
+		line = "warning: " + ev.Message
+	case "result":
+		p.result(ev)
+		return
+	}
+	if p.tty {
+		fmt.Fprint(p.stderr, "\r\x1b[K")
+	}
+	if line != "" {
+		fmt.Fprintln(p.stderr, line)
+	}
+	if p.tty && len(p.awaiting) > 0 {
+		names := make([]string, 0, len(p.awaiting))
+		for n := range p.awaiting {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(p.stderr, "waiting for %s", strings.Join(names, ", "))
+	}
+}
+
+func (p *progress) result(ev childEvent) {
+	if p.tty {
+		fmt.Fprint(p.stderr, "\r\x1b[K")
+	}
+	if len(ev.Log) > 0 {
+		fmt.Fprintf(p.stderr, "last lines of %s's log:\n", ev.Result.Failed.Service)
+		for _, l := range ev.Log {
+			fmt.Fprintf(p.stderr, "  %s\n", l)
+		}
+	}
+	if r := ev.Result; r != nil && ev.Error == "" && r.BootOnly {
+		fmt.Fprintf(p.stderr, "generation %d is the boot default; it runs after the next boot\n", r.Generation)
+		return
+	}
+	if r := ev.Result; r != nil && ev.Error == "" {
+		deferred := ""
+		if len(r.Deferred) > 0 {
+			deferred = fmt.Sprintf(", %d not restarted", len(r.Deferred))
+		}
+		fmt.Fprintf(p.stderr, "generation %d is current: %d started, %d restarted%s, %d stopped, %d kept\n",
+			r.Generation, len(r.Started), len(r.Restarted), deferred, len(r.Stopped), r.Kept)
+	}
+}
+
+func (p *progress) done() {
+	if p.tty && len(p.awaiting) > 0 {
+		fmt.Fprint(p.stderr, "\r\x1b[K")
+	}
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"sysconf/generations"
+	"sysconf/planner"
+)
+
+func newDiffCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "diff N M",
+		Short: "Show what changes from generation N to generation M",
+		Long: `diff compares two recorded generations with the plan's view: services added,
+removed and changed (with the files that change), runlevels and managed files.`,
+		Example: `  sysconf diff 3 4 --root /tmp/machine`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.diff(args[0], args[1], cmd.OutOrStdout())
+		},
+	}
+}
+
+func (a *app) diff(n, m string, stdout io.Writer) error {
+	var recs [2]*generations.Record
+	for i, s := range []string{n, m} {
+		k, err := strconv.Atoi(s)
+		if err != nil || k <= 0 {
+			return &usageError{fmt.Errorf("diff: %q is not a generation number", s)}
+		}
+		if recs[i], err = generations.Load(a.root, k); err != nil {
+			return err
+		}
+	}
+	writePlan(stdout, planner.Compare(&recs[0].Manifest, recs[1].Manifest), a.color(stdout))
+	return nil
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"sysconf/generations"
+)
+
+func newGenerationsCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "generations",
+		Short: "List the generations with their current and boot markers",
+		Long: `generations lists every generation under --root: number, creation time, hash,
+number of services, markers (current, boot default, previous) and the outcome
+of its last activation.`,
+		Example: `  sysconf generations --root /tmp/machine
+  sysconf generations --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.generations(asJSON, cmd.OutOrStdout()) },
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) generations(asJSON bool, stdout io.Writer) error {
+	list, err := generations.List(a.root)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if list == nil {
+			list = []generations.Info{}
+		}
+		b, err := json.MarshalIndent(list, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "GEN\tCREATED\tHASH\tSERVICES\tMARKS\tOUTCOME")
+	for _, g := range list {
+		var marks []string
+		if g.Current {
+			marks = append(marks, "current("+g.Level+")")
+		}
+		if g.Boot {
+			marks = append(marks, "boot")
+		}
+		if g.Previous {
+			marks = append(marks, "previous")
+		}
+		outcome := ""
+		if o := g.Outcome; o != nil {
+			outcome = "ok"
+			if !o.OK {
+				outcome = "failed"
+			}
+			if o.RolledBack {
+				outcome += ", rolled back"
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", g.Number, g.Created.Local().Format("2006-01-02 15:04:05"),
+			g.Hash[:12], g.Services, strings.Join(marks, ","), outcome)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"sysconf/generations"
+	"sysconf/planner"
+)
+
+type planOptions struct {
+	json             bool
+	detailedExitCode bool
+	out              string
+}
+
+func newPlanCmd(a *app) *cobra.Command {
+	var o planOptions
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what applying the description would change",
+		Long: `plan evaluates the description into a generation and compares it with the
+current generation under --root (or with nothing, on a fresh machine):
+services added (+), removed (-) and changed (~, with the files that change),
+runlevels and managed files likewise, and how many services stay as they are.
+It writes nothing.`,
+		Example: `  sysconf plan --root /tmp/machine -c examples/small.hcl
+  sysconf plan --json | jq .changes.added
+  sysconf plan --detailed-exitcode    # 0 no change, 2 changes, 1 error
+  sysconf plan --out manifest.json    # the planned generation, for tools`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.plan(cmd.Context(), o, cmd.OutOrStdout()) },
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the plan as JSON")
+	cmd.Flags().StringVar(&o.out, "out", "", "also write the planned manifest (JSON) to this file")
+	cmd.Flags().BoolVar(&o.detailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes (0 none, 1 error)")
+	return cmd
+}
+
+// planJSON is plan --json's output.
+type planJSON struct {
+	Hash    string                     `json:"hash"`
+	Current *int                       `json:"current_generation"`
+	Changes planner.Diff               `json:"changes"`
+	Outputs map[string]json.RawMessage `json:"outputs"` // the root module's outputs
+}
+
+func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
+	sys, err := a.load()
+	if err != nil {
+		return err
+	}
+	m := planner.Plan(sys)
+	cur, old, err := currentManifest(a.root)
+	if err != nil {
+		return err
+	}
+	d := planner.Compare(old, m)
+	if o.out != "" {
+		js, err := json.MarshalIndent(m, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.out, append(js, '\n'), 0o644); err != nil {
+			return fmt.Errorf("write plan: %w", err)
+		}
+	}
+	if o.json {
+		outs := map[string]json.RawMessage{}
+		for _, o := range sys.Outputs {
+			v, err := ctyjson.Marshal(o.Value, o.Value.Type())
+			if err != nil {
+				return fmt.Errorf("output %s: %w", o.Name, err)
+			}
+			outs[o.Name] = v
+		}
+		js, err := json.MarshalIndent(planJSON{Hash: m.Hash(), Current: cur, Changes: d, Outputs: outs}, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", js)
+	} else {
+		writePlan(stdout, d, a.color(stdout))
+	}
+	if o.detailedExitCode && !d.Empty() {
+		return &exitError{code: 2}
+	}
+	return nil
+}
+
+// currentManifest reads the current generation's manifest under root: the
+// generation that ROOT/etc/sv points into. No etc/sv means a machine that
+// sysconf has not set up yet: nothing to compare with.
+func currentManifest(root string) (*int, *generations.Manifest, error) {
+	link := filepath.Join(root, generations.SvLink)
+	text, err := os.Readlink(link)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EINVAL) {
+		// No link, or a plain folder (runit's own /etc/sv): no generation.
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read current generation: %w", err)
+	}
+	// etc/sv -> ../var/lib/sysconf/generations/<N>/sv
+	parts := strings.Split(filepath.ToSlash(filepath.Clean(text)), "/")
+	if len(parts) < 2 || parts[len(parts)-1] != "sv" {
+		return nil, nil, fmt.Errorf("read current generation: %s points at %s, not a generation", link, text)
+	}
+	n, err := strconv.Atoi(parts[len(parts)-2])
+	if err != nil {
+		return nil, nil, fmt.Errorf("read current generation: %s points at %s, not a generation", link, text)
+	}
+	b, err := os.ReadFile(filepath.Join(root, generations.GenPath(n), "manifest.json"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read generation %d: %w", n, err)
+	}
+	var rec generations.Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, nil, fmt.Errorf("read generation %d: manifest.json: %w", n, err)
+	}
+	return &n, &rec.Manifest, nil
+}
+
+// writePlan prints the diff for a person.
+func writePlan(w io.Writer, d planner.Diff, color bool) {
+	paint := func(op, s string) string {
+		if !color {
+			return s
+		}
+		code := map[string]string{"+": "32", "-": "31", "~": "33"}[op]
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	bold := func(s string) string {
+		if !color {
+			return s
+		}
+		return "\x1b[1m" + s + "\x1b[0m"
+	}
+	for _, n := range d.Added {
+		fmt.Fprintln(w, paint("+", "+ service "+n))
+	}
+	for _, c := range d.Changed {
+		fmt.Fprintln(w, paint("~", "~ service "+c.Name))
+		for _, e := range c.Entries {
+			fmt.Fprintln(w, paint(e.Op, "    "+e.Op+" "+e.Name))
+			for _, l := range e.Detail {
+				fmt.Fprintln(w, paint(l[:1], "        "+l))
+			}
+		}
+	}
+	for _, n := range d.Removed {
+		fmt.Fprintln(w, paint("-", "- service "+n))
+	}
+	for _, c := range d.Runlevels {
+		fmt.Fprintln(w, paint(c.Op, c.Op+" runlevel "+c.Name))
+		for _, l := range c.Detail {
+			if c.Op == "+" {
+				l = "+ " + l
+			}
+			fmt.Fprintln(w, paint(l[:1], "    "+l))
+		}
+	}
+	for _, c := range d.Files {
+		line := c.Op + " file " + c.Name
+		if len(c.Detail) > 0 {
+			line += " (" + strings.Join(c.Detail, ", ") + ")"
+		}
+		fmt.Fprintln(w, paint(c.Op, line))
+	}
+	if d.Empty() {
+		fmt.Fprintf(w, "%s %d services unchanged.\n", bold("No changes:"), d.Unchanged)
+		return
+	}
+	fmt.Fprintf(w, "%s %d to add, %d to change, %d to remove, %d unchanged.\n", bold("Plan:"), len(d.Added), len(d.Changed), len(d.Removed), d.Unchanged)
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sysconf/generations"
+)
+
+type rollbackOptions struct {
+	to      int
+	test    bool
+	timeout time.Duration
+}
+
+func newRollbackCmd(a *app) *cobra.Command {
+	var o rollbackOptions
+	cmd := &cobra.Command{
+		Use:   "rollback",
+		Short: "Switch back to the previous generation (or to --to N)",
+		Long: `rollback switches the machine to the generation that ran before the current
+one, or to generation --to N: its services (the same store paths, so unchanged
+ones keep running), runlevels and managed files, exactly, and makes it the
+boot default unless --test. It waits for the services it starts, like apply.`,
+		Example: `  sysconf rollback --root /tmp/machine
+  sysconf rollback --to 3`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.rollback(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().IntVar(&o.to, "to", 0, "the generation to switch to (default: the previous one)")
+	cmd.Flags().BoolVar(&o.test, "test", false, "do not make it the boot default")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for started services to be up")
+	return cmd
+}
+
+func (a *app) rollback(ctx context.Context, o rollbackOptions, _, stderr io.Writer) error {
+	p := newProgress(nil, stderr, false, false)
+	res, err := generations.Rollback(ctx, o.to, generations.Options{Root: a.root, Test: o.test, Timeout: o.timeout,
+		Events: func(e generations.Event) { p.show(childEvent{Event: e}) }})
+	var he *generations.HealthError
+	if errors.As(err, &he) {
+		p.result(childEvent{Result: res, Log: he.Log, Error: err.Error()})
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "generation %d is current (was %d): %d started, %d restarted, %d stopped, %d kept\n",
+		res.Generation, res.Previous, len(res.Started), len(res.Restarted), len(res.Stopped), res.Kept)
+	return nil
+}

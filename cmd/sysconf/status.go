@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sysconf/generations"
+)
+
+func newStatusCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the current generation's services and their runtime state",
+		Long: `status shows the services of the current generation's runlevel with the state
+their supervisors report (read from supervise/): run or down, pid, uptime, and
+restart debt, a running process started from an older definition than the
+current generation's.`,
+		Example: `  sysconf status --root /tmp/machine`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.status(asJSON, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
+	st, err := generations.ReadStatus(a.root)
+	if errors.Is(err, generations.ErrNoCurrent) {
+		return &exitError{code: 1, msg: "no generation under " + a.root + ": run sysconf apply first"}
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		b, err := json.MarshalIndent(st, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+		return nil
+	}
+	fmt.Fprintf(stdout, "generation %d, runlevel %s, boot default %d\n", st.Generation, st.Level, st.Boot)
+	if st.Interrupted {
+		fmt.Fprintln(stderr, "warning: an activation was interrupted; the next apply or rollback finishes it")
+	}
+	if !st.Supervised {
+		fmt.Fprintf(stderr, "warning: nothing is supervising %s; start it with: runsvdir -P %s\n",
+			filepath.Join(a.root, "service"), filepath.Join(a.root, "service"))
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tSTATE\tPID\tUPTIME\tNOTE")
+	now := time.Now()
+	for _, s := range st.Services {
+		pid, up, note := "-", "-", ""
+		if s.PID != 0 {
+			pid = fmt.Sprint(s.PID)
+		}
+		if !s.Since.IsZero() && s.State != "unsupervised" {
+			up = now.Sub(s.Since).Truncate(time.Second).String()
+		}
+		if s.State == "run" && s.Want == "d" {
+			note = "want down"
+		}
+		if s.State == "down" && s.Want == "u" {
+			note = "want up"
+		}
+		if s.Paused {
+			note = "paused"
+		}
+		if s.Debt != "" {
+			note = "restart debt: runs " + filepath.Base(s.Debt)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, pid, up, note)
+	}
+	return tw.Flush()
+}

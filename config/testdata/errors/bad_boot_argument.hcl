@@ -1,0 +1,3 @@
+boot {
+  hostnme = "a" # ERROR: Unsupported argument
+}

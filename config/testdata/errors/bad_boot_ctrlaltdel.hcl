@@ -1,0 +1,3 @@
+boot {
+  ctrlaltdel = "rebot" # ERROR: Invalid ctrlaltdel
+}

@@ -1,0 +1,3 @@
+boot {
+  hostname = "web_01" # ERROR: Invalid hostname
+}

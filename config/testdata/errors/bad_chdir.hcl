@@ -1,0 +1,4 @@
+service "a" {
+  command = ["x"]
+  chdir   = "relative/dir" # ERROR: Invalid chdir
+}

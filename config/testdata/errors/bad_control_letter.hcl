@@ -1,0 +1,4 @@
+service "a" {
+  command = ["x"]
+  control = { z = "echo" } # ERROR: Invalid control letter
+}

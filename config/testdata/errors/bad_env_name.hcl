@@ -1,0 +1,4 @@
+service "a" {
+  command = ["x"]
+  env     = { "1BAD" = "x" } # ERROR: Invalid environment variable name
+}

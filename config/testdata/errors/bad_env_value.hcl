@@ -1,0 +1,4 @@
+service "a" {
+  command = ["x"]
+  env     = { A = "two\nlines" } # ERROR: Invalid environment value
+}

@@ -1,0 +1,6 @@
+service "a" {
+  command = ["x"]
+  log {
+    dir = "../logs" # ERROR: Invalid log directory
+  }
+}

@@ -1,0 +1,6 @@
+service "a" {
+  command = ["x"]
+  log {
+    filters = ["*debug*"] # ERROR: Invalid log filter
+  }
+}

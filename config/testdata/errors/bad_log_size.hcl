@@ -1,0 +1,6 @@
+service "a" {
+  command = ["x"]
+  log {
+    size = -5 # ERROR: Invalid size
+  }
+}

@@ -1,0 +1,4 @@
+service "a" {
+  command = ["x"]
+  nice    = 40 # ERROR: Invalid number
+}

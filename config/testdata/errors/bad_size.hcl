@@ -1,0 +1,6 @@
+service "a" {
+  command = ["x"]
+  limits {
+    memory = "512 parsecs" # ERROR: Invalid size
+  }
+}

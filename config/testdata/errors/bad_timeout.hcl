@@ -1,0 +1,6 @@
+service "a" {
+  command = ["x"]
+  log {
+    timeout = "soon" # ERROR: Invalid duration
+  }
+}

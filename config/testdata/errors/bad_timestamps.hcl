@@ -1,0 +1,6 @@
+service "a" {
+  command = ["x"]
+  log {
+    timestamps = "tai64" # ERROR: Invalid timestamps
+  }
+}

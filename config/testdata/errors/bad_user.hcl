@@ -1,0 +1,4 @@
+service "a" {
+  command = ["x"]
+  user    = "root; rm -rf /" # ERROR: Invalid user name
+}

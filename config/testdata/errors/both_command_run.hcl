@@ -1,0 +1,4 @@
+service "x" {
+  command = ["x"]
+  run     = "exec x" # ERROR: Conflicting command and run
+}

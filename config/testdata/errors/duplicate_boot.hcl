@@ -1,0 +1,6 @@
+boot {
+  hostname = "a"
+}
+boot { # ERROR: Duplicate boot block
+  hostname = "b"
+}

@@ -1,0 +1,5 @@
+service "a" {
+  command = ["x"]
+  log {}
+  log {} # ERROR: Duplicate log block
+}

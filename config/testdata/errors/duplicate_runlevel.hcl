@@ -1,0 +1,6 @@
+runlevel "default" {
+  services = []
+}
+runlevel "default" { # ERROR: Duplicate runlevel block
+  services = []
+}

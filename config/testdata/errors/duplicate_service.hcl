@@ -1,0 +1,6 @@
+service "x" {
+  command = ["x"]
+}
+service "x" { # ERROR: Duplicate service block
+  command = ["y"]
+}

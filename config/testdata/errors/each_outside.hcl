@@ -1,0 +1,3 @@
+service "a" {
+  run = each.key # ERROR: Reference to each outside for_each
+}

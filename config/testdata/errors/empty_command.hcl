@@ -1,0 +1,3 @@
+service "a" {
+  command = [] # ERROR: Invalid command
+}

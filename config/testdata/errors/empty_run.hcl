@@ -1,0 +1,3 @@
+service "a" {
+  run = "  " # ERROR: Empty script
+}

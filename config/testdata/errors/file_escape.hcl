@@ -1,0 +1,3 @@
+service "a" {
+  run = file("../../etc/passwd") # ERROR: Error in function call
+}

@@ -1,0 +1,3 @@
+file "/etc/x" { # ERROR: Missing content or source
+  mode = "0644"
+}

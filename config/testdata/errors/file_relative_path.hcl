@@ -1,0 +1,3 @@
+file "etc/x" { # ERROR: Invalid file path
+  content = "x"
+}

@@ -1,0 +1,3 @@
+file "/etc/x" {
+  source = "missing.txt" # ERROR: Source file not found
+}

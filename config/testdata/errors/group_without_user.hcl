@@ -1,0 +1,4 @@
+service "a" {
+  command = ["x"]
+  group   = "www" # ERROR: Group without user
+}

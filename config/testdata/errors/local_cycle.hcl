@@ -1,0 +1,4 @@
+locals {
+  a = local.b # ERROR: Reference cycle
+  b = local.a
+}

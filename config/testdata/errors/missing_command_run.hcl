@@ -1,0 +1,3 @@
+service "x" { # ERROR: Missing command or run
+  user = "nobody"
+}

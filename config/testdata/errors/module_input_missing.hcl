@@ -1,0 +1,3 @@
+module "g" { # ERROR: Missing module input
+  source = "greeter"
+}

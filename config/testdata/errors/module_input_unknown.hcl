@@ -1,0 +1,5 @@
+module "g" {
+  source = "greeter"
+  names  = ["a"]
+  nmaes  = ["b"] # ERROR: Unsupported argument
+}

@@ -1,0 +1,3 @@
+module "g" {
+  source = "./nowhere" # ERROR: Module not found
+}

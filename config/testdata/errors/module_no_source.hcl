@@ -1,0 +1,3 @@
+module "g" { # ERROR: Missing module source
+  names = ["a"]
+}

@@ -1,0 +1,4 @@
+module "g" {
+  source = "gretter" # ERROR: Module not found
+  names  = ["a"]
+}

@@ -1,0 +1,3 @@
+service ".hidden" { # ERROR: Invalid service name
+  command = ["x"]
+}

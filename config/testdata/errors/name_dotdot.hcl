@@ -1,0 +1,3 @@
+service "../x" { # ERROR: Invalid service name
+  command = ["x"]
+}

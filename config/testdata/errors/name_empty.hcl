@@ -1,0 +1,3 @@
+service "" { # ERROR: Invalid service name
+  command = ["x"]
+}

@@ -1,0 +1,7 @@
+service "a" {
+  command = ["x"]
+  enabled = false
+}
+runlevel "default" {
+  services = [service.a] # ERROR: Disabled service in runlevel
+}

@@ -1,0 +1,6 @@
+service "a" {
+  command = ["x"]
+}
+runlevel "default" {
+  services = [service.a, "b"] # ERROR: Unknown service
+}

@@ -1,0 +1,4 @@
+service "a" {
+  command    = ["x"]
+  depends_on = [service.a] # ERROR: Self-dependency
+}

@@ -1,0 +1,3 @@
+service "a" {
+  command = ["x"
+} # ERROR: Missing item separator

@@ -1,0 +1,4 @@
+service "x" {
+  command     = ["x"]
+  restart_sec = 5 # ERROR: Unsupported argument
+}

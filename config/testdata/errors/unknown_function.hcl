@@ -1,0 +1,3 @@
+service "a" {
+  command = [uuid()] # ERROR: Call to unknown function
+}

@@ -1,0 +1,3 @@
+service "web" {
+  command = ["x", vars.port] # ERROR: Unknown variable
+}

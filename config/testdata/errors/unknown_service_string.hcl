@@ -1,0 +1,7 @@
+service "web" {
+  command    = ["x"]
+  depends_on = ["db", "cahce"] # ERROR: Unknown service
+}
+service "db" {
+  command = ["x"]
+}

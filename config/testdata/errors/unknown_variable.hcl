@@ -1,0 +1,3 @@
+service "web" {
+  command = ["x", var.port] # ERROR: Reference to undeclared input variable
+}

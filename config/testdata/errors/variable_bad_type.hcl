@@ -1,0 +1,4 @@
+variable "port" {
+  type    = numbr # ERROR: Invalid type specification
+  default = 1
+}

@@ -1,0 +1,6 @@
+variable "port" {
+  default = 1
+}
+variable "port" { # ERROR: Duplicate variable block
+  default = 2
+}

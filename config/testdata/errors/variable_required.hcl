@@ -1,0 +1,3 @@
+variable "port" { # ERROR: No value for required variable
+  type = number
+}

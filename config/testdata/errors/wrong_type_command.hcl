@@ -1,0 +1,3 @@
+service "x" {
+  command = { a = 1 } # ERROR: Incorrect attribute value type
+}

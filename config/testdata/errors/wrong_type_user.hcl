@@ -1,0 +1,4 @@
+service "a" {
+  command = ["x"]
+  user    = ["root"] # ERROR: Incorrect attribute value type
+}

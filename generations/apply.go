@@ -1,0 +1,391 @@
+package generations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"time"
+)
+
+// Event is one step of an apply, for progress displays and --json.
+type Event struct {
+	Kind       string `json:"kind"` // build, generation, unchanged, switch, start, restart, defer, stop, await, up, failed, rollback, unsupervised, done
+	Service    string `json:"service,omitempty"`
+	Generation int    `json:"generation,omitempty"`
+	Message    string `json:"message,omitempty"`
+}
+
+// Options are the inputs of Apply besides the Manifest.
+type Options struct {
+	Root       string            // the machine's root; "" is "/"
+	Sources    map[string][]byte // copied into the generation's sources/
+	Version    string            // sysconf's version, recorded in manifest.json
+	Level      string            // runlevel to run; "" keeps the current one, else "default"
+	Test       bool              // activate without making it the boot default
+	BootOnly   bool              // make it the boot default without activating
+	Force      bool              // replace files in the way that sysconf does not manage
+	NoRollback bool              // keep a generation whose services fail their health check
+	NoRestart  bool              // leave changed services running their old definition (restart debt)
+	Timeout    time.Duration     // health-check bound; 0 is 30 s
+	Settle     time.Duration     // how long a service must stay up to count as up; 0 is 1 s, <0 is none
+	Now        time.Time         // creation time; zero is time.Now()
+	Events     func(Event)       // progress; may be nil
+}
+
+// Result says what Apply (or Rollback) did.
+type Result struct {
+	Generation   int          `json:"generation"`          // the generation now current (or boot default with BootOnly)
+	Previous     int          `json:"previous,omitempty"`  // the one it replaced
+	Created      bool         `json:"created"`             // a new generation was recorded
+	Started      []string     `json:"started,omitempty"`   // new services
+	Restarted    []string     `json:"restarted,omitempty"` // changed services
+	Deferred     []string     `json:"deferred,omitempty"`  // changed services left running (NoRestart)
+	Stopped      []string     `json:"stopped,omitempty"`   // removed services
+	Kept         int          `json:"kept"`                // unchanged services, which keep their pid
+	Unsupervised bool         `json:"unsupervised,omitempty"`
+	BootOnly     bool         `json:"boot_only,omitempty"` // made the boot default, not activated
+	RolledBack   bool         `json:"rolled_back,omitempty"`
+	Failed       *HealthError `json:"failed,omitempty"`
+}
+
+func (o *Options) emit(e Event) {
+	if o.Events != nil {
+		o.Events(e)
+	}
+}
+
+// levelOf picks the runlevel to run in rec: the asked one, else the
+// current one if rec has it, else "default", else the first.
+func levelOf(rec *Record, asked, current string) (string, error) {
+	if asked != "" {
+		if _, ok := rec.Runlevels[asked]; !ok {
+			return "", fmt.Errorf("runlevel %s: %w", asked, ErrNotFound)
+		}
+		return asked, nil
+	}
+	for _, l := range []string{current, "default"} {
+		if _, ok := rec.Runlevels[l]; ok && l != "" {
+			return l, nil
+		}
+	}
+	names := make([]string, 0, len(rec.Runlevels))
+	for l := range rec.Runlevels {
+		names = append(names, l)
+	}
+	sort.Strings(names)
+	return names[0], nil
+}
+
+// running returns the service → store path map a level of rec runs.
+func running(rec *Record, level string) map[string]string {
+	out := map[string]string{}
+	if rec == nil {
+		return out
+	}
+	for _, s := range rec.Runlevels[level] {
+		out[s] = rec.StorePaths[s]
+	}
+	return out
+}
+
+// Apply records m as a new generation (unless it is the current one) and
+// switches the root to it, then waits for every started or restarted
+// service to be up; one that does not come up within the timeout makes it
+// switch back to the previous generation (unless NoRollback) and return a
+// *HealthError. It holds the apply lock throughout: a second Apply fails
+// with ErrLocked.
+func Apply(ctx context.Context, m Manifest, o Options) (*Result, error) {
+	if o.Root != "" {
+		// A fresh machine folder: the demo's and the tests' first apply.
+		if err := os.MkdirAll(o.Root, 0o755); err != nil {
+			return nil, fmt.Errorf("create root: %w", err)
+		}
+	}
+	r, err := openRoot(o.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	lock, err := lockRoot(r)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	st := newStepper()
+	if err := recoverRoot(r); err != nil {
+		return nil, err
+	}
+	st.step()
+	cur, curLevel, _ := current(r)
+	var rec *Record
+	res := &Result{}
+	if cur != nil && cur.Hash == m.Hash() {
+		rec = cur
+		o.emit(Event{Kind: "unchanged", Generation: cur.Number})
+		if o.Level == "" || o.Level == curLevel {
+			res.Generation = cur.Number
+			if !o.Test && !o.BootOnly {
+				if b, _ := bootDefault(r); b != cur.Number {
+					return res, activate(r, &activation{rec: cur, level: curLevel, boot: true, st: st})
+				}
+			}
+			if o.BootOnly {
+				return res, activate(r, &activation{rec: cur, level: curLevel, boot: true, st: st})
+			}
+			res.Kept = len(cur.Runlevels[curLevel])
+			return res, nil
+		}
+	} else {
+		now := o.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		o.emit(Event{Kind: "build"})
+		if rec, err = build(r, m, o.Sources, o.Version, now); err != nil {
+			return nil, err
+		}
+		res.Created = true
+		o.emit(Event{Kind: "generation", Generation: rec.Number})
+		st.step()
+	}
+	level, err := levelOf(rec, o.Level, curLevel)
+	if err != nil {
+		return nil, err
+	}
+	return res, switchTo(ctx, r, rec, level, cur, curLevel, o, res, st)
+}
+
+// switchTo activates rec at level, replacing cur, and runs the health check.
+func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *Record, curLevel string, o Options, res *Result, st *stepper) error {
+	res.Generation = rec.Number
+	a := &activation{rec: rec, level: level, live: !o.BootOnly, boot: !o.Test, force: o.Force, others: []*Record{cur}, st: st}
+	if o.BootOnly {
+		res.BootOnly = true
+		return activate(r, a)
+	}
+	if cur != nil {
+		res.Previous = cur.Number
+	}
+	root := r.Name()
+	before, after := running(cur, curLevel), running(rec, level)
+	oldPIDs := map[string]int{}
+	var await []string
+	for name, p := range after {
+		switch old, ok := before[name]; {
+		case !ok:
+			res.Started = append(res.Started, name)
+			if !normallyDown(rec, name) {
+				await = append(await, name)
+			}
+		case old != p && o.NoRestart:
+			// Its running process stays, handed to the new definition's
+			// supervisor: restart debt until it next restarts.
+			res.Deferred = append(res.Deferred, name)
+		case old != p:
+			res.Restarted = append(res.Restarted, name)
+			if !normallyDown(rec, name) {
+				await = append(await, name)
+			}
+			// The old instance shares supervise.<name> with the new one.
+			oldPIDs[name] = pidOf(svDir(root, cur, name))
+		default:
+			res.Kept++
+		}
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			res.Stopped = append(res.Stopped, name)
+		}
+	}
+	sort.Strings(res.Started)
+	sort.Strings(res.Restarted)
+	sort.Strings(res.Deferred)
+	sort.Strings(res.Stopped)
+	a.keep = res.Deferred
+	sort.Strings(await)
+	if err := activate(r, a); err != nil {
+		return err
+	}
+	o.emit(Event{Kind: "switch", Generation: rec.Number})
+	for _, n := range res.Started {
+		o.emit(Event{Kind: "start", Service: n})
+	}
+	for _, n := range res.Restarted {
+		o.emit(Event{Kind: "restart", Service: n})
+	}
+	for _, n := range res.Deferred {
+		o.emit(Event{Kind: "defer", Service: n, Message: "left running with its old definition until it restarts"})
+	}
+	for _, n := range res.Stopped {
+		o.emit(Event{Kind: "stop", Service: n})
+	}
+	if !Supervised(root) {
+		res.Unsupervised = true
+		o.emit(Event{Kind: "unsupervised", Message: unsupervisedMessage(root)})
+		return nil
+	}
+	timeout := o.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	settle := o.Settle
+	if settle == 0 {
+		settle = time.Second
+	}
+	err := awaitUp(ctx, root, rec, await, oldPIDs, timeout, settle, o.emit)
+	var he *HealthError
+	if !errors.As(err, &he) {
+		return err
+	}
+	res.Failed = he
+	o.emit(Event{Kind: "failed", Service: he.Service, Message: he.Reason})
+	if o.NoRollback || cur == nil {
+		return he
+	}
+	// Back to the generation that ran before, whole: its unchanged
+	// services never stopped, the changed ones get their old definition.
+	o.emit(Event{Kind: "rollback", Generation: cur.Number})
+	// A deferred service still runs cur's definition: hand it back.
+	back := &activation{rec: cur, level: curLevel, live: true, boot: !o.Test, others: []*Record{rec}, keep: res.Deferred}
+	if rerr := activate(r, back); rerr != nil {
+		return fmt.Errorf("%w; rollback to generation %d: %v", he, cur.Number, rerr)
+	}
+	res.RolledBack = true
+	res.Generation, res.Previous = cur.Number, rec.Number
+	return he
+}
+
+// normallyDown reports whether a service has a down file: runsv does not
+// start it, so the health check does not wait for it (sv -w does not either).
+func normallyDown(rec *Record, name string) bool {
+	for _, s := range rec.Manifest.Services {
+		if s.Name == name {
+			for _, e := range s.Tree {
+				if e.Path == "down" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func unsupervisedMessage(root string) string {
+	return "nothing is supervising " + root + "/service; start it with: runsvdir -P " + root + "/service"
+}
+
+// current returns the current generation's record and runlevel, nil if none.
+func current(r *os.Root) (*Record, string, error) {
+	n, level, err := readLevelLink(r, "current")
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, nerr := r.Lstat(RunsvdirDir + "/current.new"); nerr == nil {
+			// A crash between runsvchdir's two renames: previous is
+			// still the running generation, and recovery moves it back.
+			n, level, err = readLevelLink(r, "previous")
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	rec, err := readRecord(r, n)
+	return rec, level, err
+}
+
+// bootDefault returns the boot default generation, 0 if none.
+func bootDefault(r *os.Root) (int, error) {
+	text, err := r.Readlink(BootLink)
+	if err != nil {
+		return 0, err
+	}
+	n, _, ok := parseGenLink("var/lib/sysconf/" + text)
+	if !ok {
+		return 0, fmt.Errorf("%s -> %s: not a generation", BootLink, text)
+	}
+	return n, nil
+}
+
+// Rollback switches the root to generation to (0: the one before the
+// current), with the same health check as Apply.
+func Rollback(ctx context.Context, to int, o Options) (*Result, error) {
+	r, err := openRoot(o.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	lock, err := lockRoot(r)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	if err := recoverRoot(r); err != nil {
+		return nil, err
+	}
+	cur, curLevel, err := current(r)
+	if err != nil {
+		return nil, err
+	}
+	if cur == nil {
+		return nil, fmt.Errorf("rollback: %w", ErrNoCurrent)
+	}
+	if to == 0 {
+		if p, _, err := readLevelLink(r, "previous"); err == nil && p != cur.Number {
+			to = p
+		} else {
+			ns, _ := numbers(r)
+			for _, n := range ns {
+				if n < cur.Number {
+					to = n
+				}
+			}
+		}
+		if to == 0 {
+			return nil, fmt.Errorf("rollback from generation %d: %w: no earlier generation", cur.Number, ErrNotFound)
+		}
+	}
+	rec, err := readRecord(r, to)
+	if err != nil {
+		return nil, fmt.Errorf("rollback: %w", err)
+	}
+	level, err := levelOf(rec, o.Level, curLevel)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	return res, switchTo(ctx, r, rec, level, cur, curLevel, o, res, newStepper())
+}
+
+// SwitchRunlevel runs another runlevel of the current generation.
+func SwitchRunlevel(ctx context.Context, level string, o Options) (*Result, error) {
+	r, err := openRoot(o.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	lock, err := lockRoot(r)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	if err := recoverRoot(r); err != nil {
+		return nil, err
+	}
+	cur, curLevel, err := current(r)
+	if err != nil {
+		return nil, err
+	}
+	if cur == nil {
+		return nil, fmt.Errorf("runlevel %s: %w", level, ErrNoCurrent)
+	}
+	if _, ok := cur.Runlevels[level]; !ok {
+		return nil, fmt.Errorf("runlevel %s: %w in generation %d", level, ErrNotFound, cur.Number)
+	}
+	o.Test = true // a runlevel switch does not change the boot default
+	res := &Result{}
+	return res, switchTo(ctx, r, cur, level, cur, curLevel, o, res, newStepper())
+}

@@ -1,0 +1,80 @@
+package generations
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
+	"io/fs"
+	"sort"
+)
+
+// Manifest is a planned generation: everything the planner decides, and
+// everything the store needs to build it. It holds no time and no machine
+// details, so the same description gives the same Manifest everywhere.
+type Manifest struct {
+	Services  []Service     `json:"services"`  // sorted by Name
+	Runlevels []Runlevel    `json:"runlevels"` // sorted by Name
+	Files     []ManagedFile `json:"files"`     // sorted by Path
+	Boot      []Entry       `json:"boot"`      // stage scripts etc/runit/{1,2,3,ctrlaltdel}, sorted by Path
+}
+
+// Service is one service directory of the store.
+type Service struct {
+	Name string  `json:"name"` // may contain no '/' and may not start with '.'
+	Tree []Entry `json:"tree"` // sorted by Path; relative slash paths: run, log/run, env/PGPORT
+}
+
+// Runlevel is one runlevel folder: the names of the services linked in it.
+type Runlevel struct {
+	Name     string   `json:"name"`
+	Services []string `json:"services"` // sorted
+}
+
+// ManagedFile is a file sysconf manages under ROOT, such as /etc/conf.d/pg_shm.
+type ManagedFile struct {
+	Path    string      `json:"path"` // absolute, inside ROOT
+	Mode    fs.FileMode `json:"mode"`
+	Owner   string      `json:"owner,omitempty"`
+	Group   string      `json:"group,omitempty"`
+	Content []byte      `json:"content"`
+}
+
+// Entry is one file, folder or link of a tree.
+type Entry struct {
+	Path    string      `json:"path"`
+	Mode    fs.FileMode `json:"mode"`    // permission bits, plus fs.ModeDir or fs.ModeSymlink
+	Content []byte      `json:"content"` // file content or link target; empty for a folder
+}
+
+// nixBase32 is the lowercase alphabet Nix uses for store hashes (no e o u t).
+var nixBase32 = base32.NewEncoding("0123456789abcdfghijklmnpqrsvwxyz").WithPadding(base32.NoPadding)
+
+// Hash returns the store hash of s: 32 characters covering its name and its
+// whole tree, and nothing else, so changing one service changes one hash.
+func (s Service) Hash() string {
+	h := sha256.New()
+	writeField(h, []byte("sysconf-service-v1"))
+	writeField(h, []byte(s.Name))
+	entries := append([]Entry(nil), s.Tree...)
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
+	for _, e := range entries {
+		writeField(h, []byte(e.Path))
+		var mode [4]byte
+		binary.BigEndian.PutUint32(mode[:], uint32(e.Mode))
+		writeField(h, mode[:])
+		writeField(h, e.Content)
+	}
+	return nixBase32.EncodeToString(h.Sum(nil)[:20])
+}
+
+// StoreName returns the service's store entry name, "<hash>-<name>".
+func (s Service) StoreName() string { return s.Hash() + "-" + s.Name }
+
+// writeField writes a length-prefixed field, so that no two different
+// sequences of fields hash alike.
+func writeField(h interface{ Write([]byte) (int, error) }, b []byte) {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+	h.Write(n[:])
+	h.Write(b)
+}

@@ -1,0 +1,308 @@
+package generations
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Hash returns the generation hash of m: 32 characters over its canonical
+// JSON form. Two descriptions with the same hash give the same generation.
+func (m Manifest) Hash() string {
+	b, err := json.Marshal(m.normalized())
+	if err != nil {
+		panic("BUG: a Manifest always marshals: " + err.Error())
+	}
+	sum := sha256.Sum256(append([]byte("sysconf-generation-v1\n"), b...))
+	return nixBase32.EncodeToString(sum[:20])
+}
+
+// normalized returns m with every list sorted as documented, so that the
+// hash does not depend on the order a caller built it in.
+func (m Manifest) normalized() Manifest {
+	n := Manifest{
+		Services:  append([]Service(nil), m.Services...),
+		Runlevels: make([]Runlevel, len(m.Runlevels)),
+		Files:     append([]ManagedFile(nil), m.Files...),
+		Boot:      append([]Entry(nil), m.Boot...),
+	}
+	sort.Slice(n.Services, func(i, j int) bool { return n.Services[i].Name < n.Services[j].Name })
+	for i, s := range n.Services {
+		t := append([]Entry(nil), s.Tree...)
+		sort.Slice(t, func(i, j int) bool { return t[i].Path < t[j].Path })
+		n.Services[i].Tree = t
+	}
+	for i, l := range m.Runlevels {
+		n.Runlevels[i] = Runlevel{Name: l.Name, Services: append([]string(nil), l.Services...)}
+		sort.Strings(n.Runlevels[i].Services)
+	}
+	sort.Slice(n.Runlevels, func(i, j int) bool { return n.Runlevels[i].Name < n.Runlevels[j].Name })
+	sort.Slice(n.Files, func(i, j int) bool { return n.Files[i].Path < n.Files[j].Path })
+	sort.Slice(n.Boot, func(i, j int) bool { return n.Boot[i].Path < n.Boot[j].Path })
+	return n
+}
+
+// Record is a generation's manifest.json: what it is, when it was made and
+// what it references, with the planned Manifest itself.
+type Record struct {
+	Number     int                 `json:"number"`
+	Created    time.Time           `json:"created"`
+	Hash       string              `json:"hash"`
+	Version    string              `json:"sysconf_version"`
+	StorePaths map[string]string   `json:"store_paths"` // service name → var/lib/sysconf/store/<hash>-<name>
+	Runlevels  map[string][]string `json:"runlevels"`   // level → service names
+	Files      []string            `json:"files"`       // managed paths relative to the root, stage scripts included
+	Sources    []string            `json:"sources"`     // names under sources/
+	Manifest   Manifest            `json:"manifest"`
+}
+
+// GenPath returns generation n's folder relative to the root.
+func GenPath(n int) string { return GenDir + "/" + strconv.Itoa(n) }
+
+// managedPath turns a ManagedFile or Boot path ("/etc/x" or "etc/x") into a
+// clean path relative to the root under etc/.
+func managedPath(p string) (string, error) {
+	rel := strings.TrimPrefix(p, "/")
+	if rel == "" || path.Clean(rel) != rel || !strings.HasPrefix(rel, "etc/") ||
+		strings.HasPrefix(rel, RunsvdirDir+"/") || rel == SvLink || strings.HasSuffix(rel, ".sysconf-new") {
+		return "", fmt.Errorf("managed file %q: %w: must be a clean path under /etc, outside /etc/sv and /etc/runit/runsvdir", p, ErrInvalid)
+	}
+	return rel, nil
+}
+
+// fileSet lists every file the generation places under etc/: managed files
+// and the stage scripts, keyed by path relative to the root.
+type fileSpec struct {
+	mode    fs.FileMode
+	content []byte
+	boot    bool // a stage script: installed with the boot default
+}
+
+func (m Manifest) fileSet() (map[string]fileSpec, error) {
+	out := map[string]fileSpec{}
+	for _, f := range m.Files {
+		rel, err := managedPath(f.Path)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := out[rel]; dup {
+			return nil, fmt.Errorf("managed file %s: %w: listed twice", f.Path, ErrInvalid)
+		}
+		out[rel] = fileSpec{mode: f.Mode.Perm(), content: f.Content}
+	}
+	for _, e := range m.Boot {
+		rel, err := managedPath(e.Path)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := out[rel]; dup {
+			return nil, fmt.Errorf("stage script %s: %w: also a managed file", e.Path, ErrInvalid)
+		}
+		if !e.Mode.IsRegular() {
+			return nil, fmt.Errorf("stage script %s: %w: not a regular file", e.Path, ErrInvalid)
+		}
+		out[rel] = fileSpec{mode: e.Mode.Perm(), content: e.Content, boot: true}
+	}
+	return out, nil
+}
+
+// checkManifest validates what the store and activation rely on.
+func checkManifest(m Manifest) error {
+	names := map[string]bool{}
+	for _, s := range m.Services {
+		if err := checkName(s.Name); err != nil {
+			return err
+		}
+		if names[s.Name] {
+			return fmt.Errorf("service %s: %w: listed twice", s.Name, ErrInvalid)
+		}
+		names[s.Name] = true
+	}
+	if len(m.Runlevels) == 0 {
+		return fmt.Errorf("%w: no runlevel", ErrInvalid)
+	}
+	for _, l := range m.Runlevels {
+		if err := checkName(l.Name); err != nil || l.Name == "current" || l.Name == "previous" || strings.HasSuffix(l.Name, ".new") {
+			return fmt.Errorf("runlevel %q: %w", l.Name, ErrInvalid)
+		}
+		for _, s := range l.Services {
+			if !names[s] {
+				return fmt.Errorf("runlevel %s: service %s: %w: not defined", l.Name, s, ErrInvalid)
+			}
+		}
+	}
+	_, err := m.fileSet()
+	return err
+}
+
+// writeRecord writes generation n for m under a temporary name and renames
+// it into place: a generation exists whole or not at all. Its files and
+// folders are read-only.
+func writeRecord(r *os.Root, rec *Record, sources map[string][]byte) error {
+	m := rec.Manifest
+	files, err := m.fileSet()
+	if err != nil {
+		return err
+	}
+	want := map[string]storeEntry{"": {mode: fs.ModeDir | 0o555}}
+	dir := func(p string) {
+		for d := p; d != "." && d != ""; d = path.Dir(d) {
+			if _, ok := want[d]; !ok {
+				want[d] = storeEntry{mode: fs.ModeDir | 0o555}
+			}
+		}
+	}
+	gen := GenPath(rec.Number)
+	dir("sv")
+	dir("runsvdir")
+	dir("sources")
+	for _, s := range m.Services {
+		want["sv/"+s.Name] = storeEntry{mode: fs.ModeSymlink, content: []byte(relLink(gen+"/sv/"+s.Name, rec.StorePaths[s.Name]))}
+	}
+	for _, l := range m.Runlevels {
+		dir("runsvdir/" + l.Name)
+		for _, s := range l.Services {
+			p := "runsvdir/" + l.Name + "/" + s
+			want[p] = storeEntry{mode: fs.ModeSymlink, content: []byte(relLink(gen+"/"+p, rec.StorePaths[s]))}
+		}
+	}
+	for rel, f := range files {
+		dir(path.Dir(rel))
+		want[rel] = storeEntry{mode: f.mode &^ 0o222, content: f.content}
+	}
+	for name, b := range sources {
+		p, err := sourcePath(name)
+		if err != nil {
+			return err
+		}
+		dir(path.Dir(p))
+		want[p] = storeEntry{mode: 0o444, content: b}
+	}
+	js, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	want["manifest.json"] = storeEntry{mode: 0o444, content: append(js, '\n')}
+
+	if err := r.MkdirAll(GenDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", GenDir, err)
+	}
+	tmp := GenDir + "/.tmp-" + strconv.Itoa(rec.Number) + "-" + strconv.Itoa(os.Getpid())
+	makeWritable(r, tmp)
+	if err := r.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if err := writeTree(r, tmp, want); err != nil {
+		makeWritable(r, tmp)
+		_ = r.RemoveAll(tmp)
+		return fmt.Errorf("write generation %d: %w", rec.Number, err)
+	}
+	if err := r.Rename(tmp, gen); err != nil {
+		return fmt.Errorf("rename generation %d into place: %w", rec.Number, err)
+	}
+	return syncDir(r, GenDir)
+}
+
+// sourcePath is where a source file named name (as the config loader names
+// it: "system.hcl", "modules/web/main.hcl", "/abs/x.hcl") is copied inside
+// a generation: under sources/, never outside it.
+func sourcePath(name string) (string, error) {
+	p := path.Clean("/" + strings.ReplaceAll(name, "\x00", ""))[1:]
+	if p == "" || strings.HasPrefix(p, ".") || strings.Contains(p, "/.") {
+		return "", fmt.Errorf("source %q: %w: not a usable file name", name, ErrInvalid)
+	}
+	return "sources/" + p, nil
+}
+
+// readRecord reads generation n's manifest.json.
+func readRecord(r *os.Root, n int) (*Record, error) {
+	b, err := r.ReadFile(GenPath(n) + "/manifest.json")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("generation %d: %w", n, ErrNotFound)
+		}
+		return nil, fmt.Errorf("read generation %d: %w", n, err)
+	}
+	var rec Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("read generation %d: %w", n, err)
+	}
+	return &rec, nil
+}
+
+// numbers lists the complete generations (renamed into place), ascending.
+func numbers(r *os.Root) ([]int, error) {
+	f, err := r.Open(GenDir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	var ns []int
+	for _, name := range names {
+		if n, err := strconv.Atoi(name); err == nil && n > 0 && strconv.Itoa(n) == name {
+			ns = append(ns, n)
+		}
+	}
+	sort.Ints(ns)
+	return ns, nil
+}
+
+// build makes the store entries and the generation record for m, numbered
+// after the newest one.
+func build(r *os.Root, m Manifest, sources map[string][]byte, version string, now time.Time) (*Record, error) {
+	m = m.normalized()
+	if err := checkManifest(m); err != nil {
+		return nil, err
+	}
+	rec := &Record{
+		Created:    now.UTC(),
+		Hash:       m.Hash(),
+		Version:    version,
+		StorePaths: map[string]string{},
+		Runlevels:  map[string][]string{},
+		Manifest:   m,
+	}
+	for _, s := range m.Services {
+		p, err := ensureStore(r, s)
+		if err != nil {
+			return nil, err
+		}
+		rec.StorePaths[s.Name] = p
+	}
+	for _, l := range m.Runlevels {
+		rec.Runlevels[l.Name] = append([]string{}, l.Services...)
+	}
+	files, _ := m.fileSet()
+	for p := range files {
+		rec.Files = append(rec.Files, p)
+	}
+	sort.Strings(rec.Files)
+	for name := range sources {
+		rec.Sources = append(rec.Sources, name)
+	}
+	sort.Strings(rec.Sources)
+	ns, err := numbers(r)
+	if err != nil {
+		return nil, err
+	}
+	rec.Number = 1
+	if len(ns) > 0 {
+		rec.Number = ns[len(ns)-1] + 1
+	}
+	return rec, writeRecord(r, rec, sources)
+}

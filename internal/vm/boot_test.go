@@ -1,0 +1,205 @@
+package vm
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sysconf/internal/testenv"
+)
+
+// requireVM returns qemu, the kernel and a static busybox. Without
+// SYSCONF_VM_TEST=1 it skips (saying so); with it, anything missing fails
+// the test, so that CI cannot pass without booting.
+func requireVM(t testing.TB) (qemu, kernel, busybox string) {
+	t.Helper()
+	if os.Getenv("SYSCONF_VM_TEST") != "1" {
+		t.Skip("SYSCONF_VM_TEST is not set to 1: skipping the qemu boot (CI sets it and installs qemu-system-x86, busybox-static and a kernel in SYSCONF_VM_KERNEL)")
+	}
+	qemu, err := exec.LookPath("qemu-system-x86_64")
+	if err != nil {
+		t.Fatal("SYSCONF_VM_TEST=1 but qemu-system-x86_64 is missing: apt-get install -y qemu-system-x86")
+	}
+	kernel = FindKernel()
+	if _, err := os.Stat(kernel); kernel == "" || err != nil {
+		t.Fatalf("SYSCONF_VM_TEST=1 but no kernel (SYSCONF_VM_KERNEL=%q, no /boot/vmlinuz-*)", os.Getenv("SYSCONF_VM_KERNEL"))
+	}
+	busybox = FindBusybox()
+	if busybox == "" {
+		t.Fatal("SYSCONF_VM_TEST=1 but no static busybox: apt-get install -y busybox-static")
+	}
+	return qemu, kernel, busybox
+}
+
+// ourRunit adds our static runit to img: every runit name it answers to,
+// and busybox's runsvdir applet in place of any runit program it lacks.
+func ourRunit(t testing.TB, img *Image, busybox string) {
+	t.Helper()
+	bin := testenv.Tool(t, "runit")
+	var names, missing []string
+	for _, n := range testenv.RunitNames {
+		_, stderr, _ := testenv.Run(t, 10*time.Second, exec.Command(bin, n))
+		if strings.Contains(stderr, "unknown program name") {
+			missing = append(missing, n)
+		} else {
+			names = append(names, n)
+		}
+	}
+	RunitLinks(img, bin, names)
+	applets := append([]string{}, BusyboxApplets...)
+	for _, n := range missing {
+		if n == "runsvdir" {
+			t.Logf("our runit has no runsvdir yet: using busybox's")
+			applets = append(applets, n)
+		}
+	}
+	BusyboxLinks(img, busybox, applets)
+}
+
+// debianRunit adds Debian's runit and runit-init (unpacked in deb by
+// dpkg -x) and the host's libc they link against.
+func debianRunit(t testing.TB, img *Image, deb, busybox string) {
+	t.Helper()
+	img.Files = map[string]string{
+		"sbin/runit":                     filepath.Join(deb, "sbin/runit"),
+		"lib/runit/runit-init":           filepath.Join(deb, "lib/runit/runit-init"),
+		"lib/x86_64-linux-gnu/libc.so.6": "/lib/x86_64-linux-gnu/libc.so.6",
+		"lib64/ld-linux-x86-64.so.2":     "/lib64/ld-linux-x86-64.so.2",
+		"usr/bin/runsvdir":               filepath.Join(deb, "usr/bin/runsvdir"),
+		"usr/bin/runsv":                  filepath.Join(deb, "usr/bin/runsv"),
+		"usr/bin/sv":                     filepath.Join(deb, "usr/bin/sv"),
+		"usr/bin/svlogd":                 filepath.Join(deb, "usr/bin/svlogd"),
+		"usr/bin/chpst":                  filepath.Join(deb, "usr/bin/chpst"),
+	}
+	img.Links = map[string]string{"sbin/init": "/lib/runit/runit-init"}
+	BusyboxLinks(img, busybox, BusyboxApplets)
+}
+
+// tree writes the stage scripts and n services with logs, plus the
+// watcher service zz-up, which prints ALL-SERVICES-UP once sv status shows
+// every service and its log running, then halts with /sbin/init 0.
+func tree(t testing.TB, n int, path string) string {
+	t.Helper()
+	dir := t.TempDir()
+	env := "PATH=" + path + "\nexport PATH\n"
+	testenv.WriteScript(t, filepath.Join(dir, "etc/runit/1"), env+`mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs -o mode=0755 run /run
+mkdir -p /run/runit /run/log
+echo "STAGE1 $(cut -d' ' -f1 /proc/uptime)"
+`)
+	testenv.WriteScript(t, filepath.Join(dir, "etc/runit/2"), env+"exec runsvdir -P /service\n")
+	testenv.WriteScript(t, filepath.Join(dir, "etc/runit/3"), env+`sv force-stop /service/* >/dev/null 2>&1
+sv exit /service/* >/dev/null 2>&1
+echo "LOG $(cat /run/log/s1/current)"
+echo STAGE3-DONE
+sync
+`)
+	for i := 1; i <= n; i++ {
+		s := filepath.Join(dir, "service", "s"+strconv.Itoa(i))
+		testenv.WriteScript(t, filepath.Join(s, "run"), fmt.Sprintf("exec 2>&1\necho s%d up\nexec sleep 1000000\n", i))
+		testenv.WriteScript(t, filepath.Join(s, "log/run"), fmt.Sprintf("mkdir -p /run/log/s%d\nexec svlogd -tt /run/log/s%d\n", i, i))
+	}
+	testenv.WriteScript(t, filepath.Join(dir, "service/zz-up/run"), fmt.Sprintf(`exec 2>&1
+while [ "$(sv status /service/s* | grep -c '^run: .*; run: log: ')" -ne %d ]; do sleep 0.05; done
+echo "ALL-SERVICES-UP $(cut -d' ' -f1 /proc/uptime)"
+/sbin/init 0
+exec sleep 1000000
+`, n))
+	return dir
+}
+
+// bootResult is what one boot printed and how it ended.
+type bootResult struct {
+	console  string
+	code     int
+	stage1   float64 // uptime when stage 1 ran
+	allUp    float64 // uptime when every service was up
+	wallUp   time.Duration
+	wallDown time.Duration
+}
+
+// boot builds img into a temp dir and boots it, for at most limit.
+func boot(t testing.TB, qemu, kernel string, img Image, limit time.Duration) bootResult {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "initramfs.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Build(f, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	p := testenv.Start(t, exec.Command(qemu, QemuArgs(kernel, filepath.Join(dir, "initramfs.gz"))...))
+	var res bootResult
+	testenv.Eventually(t, limit, func() string {
+		if res.wallUp == 0 && strings.Contains(p.Stdout.String(), "ALL-SERVICES-UP") {
+			res.wallUp = time.Since(start)
+		}
+		if p.Exited() {
+			return ""
+		}
+		return "qemu still running; console:\n" + p.Stdout.String()
+	})
+	res.code = p.Wait(t, 10*time.Second)
+	res.wallDown = time.Since(start)
+	res.console = strings.ReplaceAll(p.Stdout.String(), "\r\n", "\n")
+	for _, l := range strings.Split(res.console, "\n") {
+		if v, ok := strings.CutPrefix(l, "STAGE1 "); ok {
+			res.stage1, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+		if v, ok := strings.CutPrefix(l, "ALL-SERVICES-UP "); ok {
+			res.allUp, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return res
+}
+
+func TestBoot(t *testing.T) {
+	qemu, kernel, busybox := requireVM(t)
+	img := Image{Trees: []string{tree(t, 20, "/bin:/sbin")}}
+	ourRunit(t, &img, busybox)
+	res := boot(t, qemu, kernel, img, 90*time.Second)
+	if t.Failed() {
+		return
+	}
+	t.Logf("all 20 services up %.2fs after stage 1 (uptime %.2fs); qemu ended after %v", res.allUp-res.stage1, res.allUp, res.wallDown)
+	for _, want := range []string{
+		"- runit: enter stage: /etc/runit/1",
+		"- runit: enter stage: /etc/runit/2",
+		"ALL-SERVICES-UP ",
+		"- runit: leave stage: /etc/runit/2",
+		"- runit: enter stage: /etc/runit/3",
+		" s1 up",
+		"STAGE3-DONE",
+		"- runit: leave stage: /etc/runit/3",
+		"- runit: sending KILL signal to all processes...",
+		"- runit: power off...",
+	} {
+		i := strings.Index(res.console, want)
+		if i < 0 {
+			t.Errorf("console lacks %q", want)
+			continue
+		}
+		res.console = res.console[i+len(want):]
+	}
+	if strings.Contains(res.console, "Kernel panic") {
+		t.Error("kernel panic")
+	}
+	if res.code != 0 {
+		t.Errorf("qemu exited %d, want 0 (power-off)", res.code)
+	}
+	if t.Failed() {
+		t.Logf("console:\n%s", res.console)
+	}
+}

@@ -1,0 +1,199 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"sysconf/config"
+	"sysconf/generations"
+)
+
+// Paths the stage scripts use, as the machine sees them.
+const (
+	stagePath  = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	serviceDir = "/service"
+	stopitFile = "/run/runit.stopit"
+	rebootFile = "/run/runit.reboot"
+)
+
+// runsvdirLog is runsvdir's readproctitle argument: room for the last
+// messages of the services, shown by ps (the length of Debian's).
+var runsvdirLog = "log: " + strings.Repeat(".", 395)
+
+// Boot renders the stage scripts etc/runit/1, 2, 3 and ctrlaltdel from b
+// (nil is a description without a boot block), sorted by path. They are
+// POSIX sh and depend on nothing but b, so the same block gives the same
+// bytes.
+func Boot(b *config.Boot) []generations.Entry {
+	if b == nil {
+		b = &config.Boot{CtrlAltDel: config.CtrlAltDelReboot}
+	}
+	file := func(name, body string) generations.Entry {
+		return generations.Entry{Path: "etc/runit/" + name, Mode: 0o755, Content: []byte(body)}
+	}
+	return []generations.Entry{
+		file("1", stage1(b)),
+		file("2", stage2(b)),
+		file("3", stage3(b)),
+		file("ctrlaltdel", ctrlAltDel(b)),
+	}
+}
+
+// bootHeader is the comment that says where a stage script comes from.
+func bootHeader(what string, b *config.Boot) string {
+	from := "sysconf's defaults (the description has no boot block)"
+	if b.DeclRange.Filename != "" {
+		from = fmt.Sprintf("the boot block at %s:%d", b.DeclRange.Filename, b.DeclRange.Start.Line)
+	}
+	return fmt.Sprintf("#!/bin/sh\n# sysconf: %s, from %s.\n# Generated: edit the description, not this file.\n\nPATH=%s\nexport PATH\n", what, from, stagePath)
+}
+
+func stage1(b *config.Boot) string {
+	var s strings.Builder
+	s.WriteString(bootHeader("runit stage 1 (one-time boot tasks)", b))
+	s.WriteString(`
+# The kernel's file systems, unless something mounted them already.
+mounted() { grep -q "^[^ ]* $1 " /proc/mounts 2>/dev/null; }
+mounted /proc || mount -t proc -o nosuid,nodev,noexec proc /proc
+mounted /sys || mount -t sysfs -o nosuid,nodev,noexec sys /sys
+mounted /dev || mount -t devtmpfs -o nosuid,mode=0755 dev /dev
+mkdir -p /dev/pts /dev/shm
+mounted /dev/pts || mount -t devpts -o nosuid,noexec,gid=5,mode=0620 devpts /dev/pts
+mounted /run || mount -t tmpfs -o nosuid,nodev,mode=0755 run /run
+
+# The root file system read-write (kernels usually mount it read-only
+# for fsck), then what /etc/fstab lists.
+if grep -q '^[^ ]* / [^ ]* ro[, ]' /proc/mounts; then
+	mount -o remount,rw /
+fi
+if [ -s /etc/fstab ]; then
+	mount -a
+fi
+
+# Supervise state of every service (its supervise link points here), and
+# runit's flag files, not yet set: runit-init 0 and 6 set them.
+mkdir -p /run/runit
+for f in ` + stopitFile + ` ` + rebootFile + `; do
+	: >"$f" && chmod 000 "$f"
+done
+
+`)
+	if b.Hostname != "" {
+		s.WriteString("hostname " + quote(b.Hostname) + "\n")
+	} else {
+		s.WriteString("if [ -s /etc/hostname ]; then\n\thostname -F /etc/hostname\nfi\n")
+	}
+	if b.Stage1 != "" {
+		s.WriteString("\n# The boot block's stage1.\n" + b.Stage1)
+	}
+	return s.String()
+}
+
+func stage2(b *config.Boot) string {
+	var s strings.Builder
+	s.WriteString(bootHeader("runit stage 2 (supervision)", b))
+	up := strings.Repeat("../", strings.Count(generations.RunsvdirDir, "/")+1)
+	fmt.Fprintf(&s, `
+# Run the boot default generation: apply --boot may have left another
+# generation current. sysconf switches the machine to it whole (runlevel,
+# /etc/sv, managed files, these stage scripts) before anything runs.
+boot=$(readlink /%[1]s)
+cur=$(readlink /%[2]s/current)
+gen=${cur%%/runsvdir/*}
+if [ -n "$boot" ] && [ -n "$cur" ] && [ "${boot##*/}" != "${gen##*/}" ] && command -v sysconf >/dev/null 2>&1; then
+	sysconf rollback --to "${boot##*/}" ||
+		echo "stage 2: sysconf cannot switch to the boot default $boot" >&2
+	cur=$(readlink /%[2]s/current)
+fi
+# Without sysconf (or if it failed), the runlevel at least: the one that
+# ran last (else default), as runsvchdir does, but with the relative link
+# sysconf writes (runsvchdir takes no name starting with a dot): previous
+# becomes the old current, and one rename switches current.
+if [ -n "$boot" ] && [ -n "$cur" ]; then
+	want=%[3]s%[4]s/$boot/runsvdir
+	if [ -d "/%[2]s/$want/${cur##*/}" ]; then
+		want=$want/${cur##*/}
+	else
+		want=$want/default
+	fi
+	if [ "$cur" != "$want" ] && [ -d "/%[2]s/$want" ]; then
+		d=/%[2]s
+		rm -f "$d/current.new" "$d/previous.new"
+		ln -s "$cur" "$d/previous.new" && mv -fT "$d/previous.new" "$d/previous"
+		ln -s "$want" "$d/current.new" && mv -fT "$d/current.new" "$d/current" ||
+			echo "stage 2: cannot switch to the boot default $want; running $cur" >&2
+	fi
+fi
+
+exec env - PATH="$PATH" runsvdir -P %[5]s '%[6]s'
+`, generations.BootLink, generations.RunsvdirDir, up, generations.StateDir, serviceDir, runsvdirLog)
+	return s.String()
+}
+
+func stage3(b *config.Boot) string {
+	var s strings.Builder
+	s.WriteString(bootHeader("runit stage 3 (shutdown)", b))
+	s.WriteString(`
+echo 'Waiting for services to stop...'
+set -- ` + serviceDir + `/*
+if [ -e "$1" ]; then
+	sv -w 10 force-stop "$@"
+	sv exit "$@"
+fi
+`)
+	if b.Stage3 != "" {
+		s.WriteString("\n# The boot block's stage3.\n" + b.Stage3)
+	}
+	s.WriteString(`
+# Unmount what the machine mounted, deepest first, then make / read-only.
+# /proc, /sys, /dev and /run stay: runit reads ` + rebootFile + ` after this.
+echo 'Unmounting file systems...'
+sync
+mounts=
+while read -r _ dir _; do
+	case $dir in
+	/ | /proc | /proc/* | /sys | /sys/* | /dev | /dev/* | /run | /run/*) ;;
+	*) mounts="$dir $mounts" ;;
+	esac
+done </proc/mounts
+for dir in $mounts; do
+	umount "$dir" 2>/dev/null || umount -r "$dir" 2>/dev/null
+done
+mount -o remount,ro / 2>/dev/null
+sync
+exit 0
+`)
+	return s.String()
+}
+
+func ctrlAltDel(b *config.Boot) string {
+	var s strings.Builder
+	s.WriteString(bootHeader("Ctrl-Alt-Del (runit runs it on SIGINT)", b))
+	s.WriteString("\n")
+	switch b.CtrlAltDel {
+	case config.CtrlAltDelIgnore:
+		s.WriteString("# Ignored: the stopit file stays unset, so runit goes on.\necho 'Ctrl-Alt-Del ignored.'\n")
+		return s.String()
+	case config.CtrlAltDelPowerOff:
+		s.WriteString("# As runit's: set the stopit file, so runit shuts down when this ends;\n# the reboot file unset means power off.\n")
+		s.WriteString("echo 'System is going down (power off)...'\n")
+		fmt.Fprintf(&s, "chmod 000 %s 2>/dev/null\n", rebootFile)
+	default:
+		s.WriteString("# As runit's: set the stopit file, so runit shuts down when this ends;\n# the reboot file set means reboot.\n")
+		s.WriteString("echo 'System is going down (reboot)...'\n")
+		fmt.Fprintf(&s, ": >%s && chmod 100 %s\n", rebootFile, rebootFile)
+	}
+	fmt.Fprintf(&s, ": >%s && chmod 100 %s\n", stopitFile, stopitFile)
+	return s.String()
+}
+
+// bootChanges lists the stage scripts that differ between two manifests,
+// as file changes (/etc/runit/1), so that plan shows a boot block change.
+func bootChanges(old, new []generations.Entry) []Change {
+	var out []Change
+	for _, c := range treeChanges(old, new) {
+		c.Name = "/" + c.Name
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,38 @@
+// Package planner turns an evaluated config.System into a
+// generations.Manifest: one tree of files per service (run, finish, check,
+// down, control/, env/, log/run, log/config), the runlevels and the managed
+// files. It is pure: the same System gives byte-identical output on any
+// machine, in any folder, at any time. It also compares two manifests
+// (Compare). Start with Plan.
+//
+// The trees hold files only: the store (package generations) adds the
+// folders and the supervise and log/supervise links into ROOT/run/runit.
+//
+// # Generated scripts
+//
+// Scripts are POSIX sh with a header naming the source file and line. They
+// call the runit programs by name on PATH (chpst, svlogd, sv) and reach other
+// services through $SVDIR, by default ROOT/service reached relative to the
+// store entry (../../../../../service), never a fixed path, so the same tree
+// works under any --root. depends_on is the runit idiom: ./run checks
+// each dependency with `sv -w 5 check` and exits when one is not up, and
+// runsv runs it again a second later.
+//
+// A command service's run is `exec chpst [-e ./env] [-u U[:G]] [-n N]
+// [limits] PROG ARGS…`. A run script is written as given (a #!/bin/sh line
+// added when missing) when it needs no wrapping; when env, user, limits,
+// chdir, nice or depends_on apply to it, it is stored as run.script and
+// run wraps it the same way. chpst has no stack limit: limits.stack is the
+// shell's `ulimit -s`.
+//
+// # Logs under --root
+//
+// A log block's directory is absolute as the service sees the machine
+// (config.DefaultLogDir/NAME by default). log/run reaches it relative to its
+// own folder, which the store keeps at ROOT/var/lib/sysconf/store/<hash>-NAME/log
+// (generations.StoreDir), six levels below ROOT: the directory /var/log/x is
+// written as ../../../../../../var/log/x, so it lands in ROOT/var/log/x under
+// any --root. log/run creates it, hands it to the log user, installs the
+// planned svlogd config (log/config) in it as DIR/config and then runs
+// `chpst -u USER svlogd -tt DIR`. Nothing else has to create log folders.
+package planner

@@ -1,0 +1,76 @@
+package planner
+
+import (
+	"io/fs"
+	"sort"
+
+	"sysconf/config"
+	"sysconf/generations"
+)
+
+// Plan turns sys into a manifest. It needs nothing but sys, reads no clock,
+// environment or disk, and sorts everything, so the same System always
+// gives the same bytes.
+func Plan(sys *config.System) generations.Manifest {
+	m := generations.Manifest{
+		Services:  make([]generations.Service, 0, len(sys.Services)),
+		Runlevels: make([]generations.Runlevel, 0, len(sys.Runlevels)),
+		Files:     make([]generations.ManagedFile, 0, len(sys.Files)),
+		Boot:      Boot(sys.Boot),
+	}
+	for _, s := range sys.Services {
+		m.Services = append(m.Services, Service(s))
+	}
+	sort.Slice(m.Services, func(i, j int) bool { return m.Services[i].Name < m.Services[j].Name })
+	for _, r := range sys.Runlevels {
+		names := append([]string{}, r.Services...)
+		sort.Strings(names)
+		m.Runlevels = append(m.Runlevels, generations.Runlevel{Name: r.Name, Services: names})
+	}
+	sort.Slice(m.Runlevels, func(i, j int) bool { return m.Runlevels[i].Name < m.Runlevels[j].Name })
+	for _, f := range sys.Files {
+		m.Files = append(m.Files, generations.ManagedFile{Path: f.Path, Mode: fs.FileMode(f.Mode), Owner: f.Owner, Group: f.Group, Content: append([]byte{}, f.Content...)})
+	}
+	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+	return m
+}
+
+// Service renders one service's tree. The store adds the folders and the
+// supervise links itself.
+func Service(s *config.Service) generations.Service {
+	var tree []generations.Entry
+	file := func(p string, mode fs.FileMode, b []byte) {
+		tree = append(tree, generations.Entry{Path: p, Mode: mode, Content: b})
+	}
+	if len(s.Command) > 0 {
+		file("run", 0o755, runScript(s, s.Command))
+	} else if needsWrapper(s) {
+		file("run.script", 0o755, script("run.script", s, s.Run))
+		file("run", 0o755, runScript(s, []string{"./run.script"}))
+	} else {
+		file("run", 0o755, script("run", s, s.Run))
+	}
+	if s.Finish != "" {
+		file("finish", 0o755, script("finish", s, s.Finish))
+	}
+	if s.Check != "" {
+		file("check", 0o755, script("check", s, s.Check))
+	}
+	if s.Down {
+		file("down", 0o644, []byte{})
+	}
+	for _, k := range sortedKeys(s.Control) {
+		file("control/"+k, 0o755, script("control/"+k, s, s.Control[k]))
+	}
+	for _, k := range sortedKeys(s.Env) {
+		// envdir takes the first line; a lone newline sets an empty value
+		// where an empty file would unset the variable.
+		file("env/"+k, 0o644, []byte(s.Env[k]+"\n"))
+	}
+	if s.Log != nil {
+		file("log/config", 0o644, logConfig(s))
+		file("log/run", 0o755, logRun(s))
+	}
+	sort.Slice(tree, func(i, j int) bool { return tree[i].Path < tree[j].Path })
+	return generations.Service{Name: s.Name, Tree: tree}
+}

@@ -1,0 +1,87 @@
+package planner
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sysconf/config"
+	"sysconf/generations"
+	"sysconf/internal/testenv"
+)
+
+// TestRunUnderRoot runs the small example's planned services with Debian's
+// runsvdir under a temporary root: the reader waits for the clock through
+// $SVDIR, and both log under ROOT/var/log/sysconf, reached from the store.
+func TestRunUnderRoot(t *testing.T) {
+	runsvdir := testenv.DebianRunit(t, "runsvdir")
+	testenv.DebianRunit(t, "svlogd")
+	testenv.DebianRunit(t, "chpst")
+	root := t.TempDir()
+	state := filepath.Join(root, "state")
+	sys, diags := config.Load(config.Options{FS: os.DirFS("../examples"), Path: "small.hcl", Vars: []string{"state=" + state}})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	m := Plan(sys)
+	svdir := filepath.Join(root, "service")
+	if err := os.MkdirAll(svdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range m.Services {
+		if s.Name != "clock" && s.Name != "reader" {
+			continue
+		}
+		dir := filepath.Join(root, generations.StorePath(s))
+		for _, e := range s.Tree {
+			p := filepath.Join(dir, e.Path)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, e.Content, e.Mode.Perm()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Symlink(dir, filepath.Join(svdir, s.Name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(runsvdir, svdir)
+	cmd.Env = []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "SVDIR=" + svdir}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := testenv.Start(t, cmd)
+	defer func() {
+		// runsvdir passes HUP on as TERM to every runsv, which stops its
+		// service and log; the group kill at cleanup is the backstop.
+		_ = p.Signal(syscall.SIGHUP)
+		p.Wait(t, 10*time.Second)
+	}()
+	current := filepath.Join(root, "var/log/sysconf/reader/current")
+	testenv.Eventually(t, 20*time.Second, func() string {
+		b, err := os.ReadFile(current)
+		if err != nil {
+			return err.Error()
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.Contains(l, "reader: tick 1") {
+				return ""
+			}
+		}
+		return "reader log: " + string(b)
+	})
+	cfg, err := os.ReadFile(filepath.Join(root, "var/log/sysconf/reader/config"))
+	if err != nil || !strings.Contains(string(cfg), "preader: ") {
+		t.Errorf("log config = %q, %v", cfg, err)
+	}
+	// The clock's logger starts on its own time, maybe after the reader's.
+	testenv.Eventually(t, 10*time.Second, func() string {
+		if _, err := os.Stat(filepath.Join(root, "var/log/sysconf/clock/current")); err != nil {
+			return "clock log: " + err.Error()
+		}
+		return ""
+	})
+}

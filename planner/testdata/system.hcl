@@ -1,0 +1,39 @@
+variable "pg_port" {
+  type    = number
+  default = 5432
+}
+
+service "postgresql" {
+  command = ["/usr/bin/postgres", "-D", "/var/lib/postgres/data"]
+  user    = "postgres"
+  env     = { PGPORT = var.pg_port, LANG = "C" }
+  limits {
+    open_files = 4096
+    memory     = "512MB"
+    stack      = "8MB"
+  }
+  check  = "pg_isready -q -p ${var.pg_port}"
+  finish = "sv -v i pg_shm"
+  log {
+    size    = "10MB"
+    keep    = 10
+    filters = ["-*DEBUG*"]
+    prefix  = "pg: "
+  }
+}
+
+service "pg_shm" {
+  run = <<-EOT
+    #!/bin/sh -e
+    . /etc/conf.d/pg_shm
+    exec chpst -u postgres /usr/bin/postgres -D "$PGROOT/data" 2>&1
+  EOT
+  depends_on = [service.postgresql]
+  chdir      = "/tmp"
+  down       = true
+  control    = { t = "sv -v i pg_shm" }
+}
+
+file "/etc/conf.d/pg_shm" {
+  content = "PGROOT=/dev/shm/pg_mem\nPGPORT=5434\n"
+}

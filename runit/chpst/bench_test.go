@@ -1,0 +1,83 @@
+package chpst
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"testing"
+	"time"
+
+	"sysconf/internal/testenv"
+)
+
+// BenchmarkExecOverhead measures what chpst -u nobody -e DIR true costs
+// beyond plain true, ours and Debian's, over 1,000 runs each. The three
+// commands take turns so that machine noise hits them alike; each figure is
+// the median of 10 rounds of 100 runs (per-run mean within a round). A
+// fourth command, testdata/floor, is the least any Go program can cost in
+// chpst's place (start the runtime, exec): the part of our figure above it
+// is chpst's own work.
+func BenchmarkExecOverhead(b *testing.B) {
+	const rounds, perRound = 10, 100
+	env := filepath.Join(b.TempDir(), "env")
+	writeFile(b, filepath.Join(env, "A"), "1\n")
+	trueBin := "/usr/bin/true"
+	floor := filepath.Join(b.TempDir(), "floor")
+	build := exec.Command("go", "build", "-o", floor, "./testdata/floor")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build testdata/floor: %v\n%s", err, out)
+	}
+	cmds := []struct {
+		name string
+		argv []string
+	}{
+		{"true", []string{trueBin}},
+		{"ours", []string{testenv.Tool(b, "chpst"), "-u", "nobody", "-e", env, "true"}},
+		{"debian", []string{testenv.DebianRunit(b, "chpst"), "-u", "nobody", "-e", env, "true"}},
+		{"go-floor", []string{floor, trueBin}},
+	}
+	environ := []string{"PATH=/usr/bin:/bin"}
+	spawn := func(argv []string) {
+		pid, err := syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{Env: environ, Files: []uintptr{0, 1, 2}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ws syscall.WaitStatus
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+			b.Fatal(err)
+		}
+		if ws.ExitStatus() != 0 {
+			b.Fatalf("%q exited %v", argv, ws)
+		}
+	}
+	for range b.N {
+		per := make([][]time.Duration, len(cmds))
+		for range rounds {
+			for i, c := range cmds {
+				start := time.Now()
+				for range perRound {
+					spawn(c.argv)
+				}
+				per[i] = append(per[i], time.Since(start)/perRound)
+			}
+		}
+		median := func(d []time.Duration) time.Duration {
+			sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+			return (d[len(d)/2-1] + d[len(d)/2]) / 2
+		}
+		base, ours, deb, fl := median(per[0]), median(per[1]), median(per[2]), median(per[3])
+		oursOver, debOver, floorOver := ours-base, deb-base, fl-base
+		ratio := float64(oursOver) / float64(debOver)
+		b.ReportMetric(float64(base.Microseconds()), "true-µs/run")
+		b.ReportMetric(float64(oursOver.Microseconds()), "ours-overhead-µs/run")
+		b.ReportMetric(float64(debOver.Microseconds()), "debian-overhead-µs/run")
+		b.ReportMetric(float64(floorOver.Microseconds()), "go-floor-overhead-µs/run")
+		b.ReportMetric(ratio, "ours/debian")
+		fmt.Printf("chpst -u nobody -e DIR true, overhead over true (median of %d×%d runs): ours %v, debian %v, ours/debian %.2f (true alone %v; a Go program doing nothing but exec: %v, ours/floor %.2f)\n",
+			rounds, perRound, oursOver, debOver, ratio, base, floorOver, float64(oursOver)/float64(floorOver))
+	}
+}

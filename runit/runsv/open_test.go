@@ -1,0 +1,175 @@
+package runsv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sysconf/internal/testenv"
+	"sysconf/runit/reaper"
+)
+
+func TestFinishArgv(t *testing.T) {
+	tests := []struct {
+		ws   syscall.WaitStatus
+		want string
+	}{
+		{7 << 8, "7 0"},
+		{111 << 8, "111 0"},
+		{0, "0 0"},
+		{syscall.WaitStatus(syscall.SIGTERM), "-1 15"},
+		{syscall.WaitStatus(syscall.SIGKILL), "-1 9"},
+		{syscall.WaitStatus(syscall.SIGSEGV) | 0x80, "-1 139"},
+		{reaper.Unknown, "-1 0"},
+	}
+	for _, tt := range tests {
+		got := finishArgv(tt.ws)
+		if got[0] != "./finish" || strings.Join(got[1:], " ") != tt.want {
+			t.Errorf("finishArgv(%#x) = %q, want ./finish %s", uint32(tt.ws), got, tt.want)
+		}
+	}
+}
+
+// open runs Open on dir without a reaper loop (Open starts no child; a
+// running loop would steal os/exec's statuses in this test process).
+func open(t *testing.T, dir string) (*Supervisor, string, error) {
+	t.Helper()
+	var stderr strings.Builder
+	s, err := Open(Config{Dir: dir, Name: "svc", Stderr: &stderr, StderrFD: 2, Reaper: new(reaper.Reaper)})
+	if s != nil {
+		t.Cleanup(s.release)
+	}
+	return s, stderr.String(), err
+}
+
+func fdCount(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+func TestOpenFatal(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(dir string)
+		want  string
+	}{
+		{"supervise is a file", func(d string) { os.WriteFile(filepath.Join(d, "supervise"), nil, 0o644) },
+			"unable to open supervise/lock: not a directory"},
+		{"dangling symlink, parent missing", func(d string) { os.Symlink(filepath.Join(d, "no", "such"), filepath.Join(d, "supervise")) },
+			"unable to open supervise/lock: file does not exist"},
+		{"control is a file", func(d string) {
+			os.Mkdir(filepath.Join(d, "supervise"), 0o700)
+			os.WriteFile(filepath.Join(d, "supervise", "control"), nil, 0o600)
+		}, "supervise/control exists but is not a fifo"},
+		{"link too long", func(d string) { os.Symlink(strings.Repeat("x", 300), filepath.Join(d, "supervise")) },
+			"unable to readlink ./supervise: name too long"},
+		{"no dir", func(d string) { os.RemoveAll(d) }, "unable to change to directory: file does not exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "s")
+			mkrun(t, dir, "exec sleep 1")
+			tt.setup(dir)
+			before := fdCount(t)
+			_, _, err := open(t, dir)
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("Open = %v, want %q", err, tt.want)
+			}
+			if after := fdCount(t); after != before {
+				t.Errorf("%d fds open after a failed Open, %d before", after, before)
+			}
+		})
+	}
+}
+
+func TestOpenLocked(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s")
+	mkrun(t, dir, "exec sleep 1")
+	if _, _, err := open(t, dir); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := open(t, dir)
+	if err == nil || err.Error() != "unable to lock supervise/lock: temporary failure" {
+		t.Fatalf("second Open = %v", err)
+	}
+}
+
+func TestOpenLogWarnings(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s")
+	mkrun(t, dir, "exec sleep 1")
+	os.WriteFile(filepath.Join(dir, "log"), nil, 0o644)
+	s, stderr, err := open(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stderr != "runsv svc: warning: ./log: not a directory.\n" || s.log != nil {
+		t.Errorf("stderr %q, log %v", stderr, s.log)
+	}
+}
+
+// The log's lock is waited for (runit blocks in flock; we poll).
+func TestOpenWaitsForLogLock(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s")
+	mkrun(t, dir, "exec sleep 1")
+	testenv.WriteScript(t, filepath.Join(dir, "log", "run"), "exec cat")
+	os.MkdirAll(filepath.Join(dir, "log", "supervise"), 0o700)
+	f, err := os.OpenFile(filepath.Join(dir, "log", "supervise", "lock"), os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan error, 1)
+	go func() { _, _, err := open(t, dir); opened <- err }()
+	select {
+	case err := <-opened:
+		t.Fatalf("Open returned %v while the log lock was held", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	f.Close()
+	select {
+	case err := <-opened:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Open still waiting after the log lock was released")
+	}
+}
+
+// Debian's runsv gives the same fatal messages for the same broken dirs.
+func TestFatalLikeDebian(t *testing.T) {
+	setups := map[string]func(d string){
+		"supervise-file": func(d string) { os.WriteFile(filepath.Join(d, "supervise"), nil, 0o644) },
+		"control-file": func(d string) {
+			os.Mkdir(filepath.Join(d, "supervise"), 0o700)
+			os.WriteFile(filepath.Join(d, "supervise", "control"), nil, 0o600)
+		},
+		"log-file": func(d string) {
+			os.WriteFile(filepath.Join(d, "log"), nil, 0o644)
+			os.WriteFile(filepath.Join(d, "supervise"), nil, 0o644)
+		},
+	}
+	for name, setup := range setups {
+		got := map[string]string{}
+		for _, im := range impls(t) {
+			dir := filepath.Join(t.TempDir(), "s")
+			mkrun(t, dir, "exec sleep 1")
+			setup(dir)
+			_, stderr, code := testenv.Run(t, 5*time.Second, exec.Command(im.runsv, dir))
+			got[im.name] = strings.ReplaceAll(stderr, dir, "DIR") + " exit " + strconv.Itoa(code)
+		}
+		if got["ours"] != got["debian"] {
+			t.Errorf("%s: ours %q, Debian %q", name, got["ours"], got["debian"])
+		}
+	}
+}

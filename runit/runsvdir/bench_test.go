@@ -1,0 +1,267 @@
+package runsvdir_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sysconf/internal/testenv"
+	"sysconf/runit/supervise"
+)
+
+// The benchmarks run ours and Debian's runsvdir+runsv on the same shape of
+// tree in one run and print ours/runit ratios (make bench). Services are
+// "exec sleep 3600"; their memory is not counted.
+
+type tree struct {
+	dir      string
+	names    []string
+	runsvdir int
+	ours     bool
+}
+
+func makeServices(b *testing.B, dir string, n int) []string {
+	b.Helper()
+	names := make([]string, n)
+	for i := range n {
+		names[i] = fmt.Sprintf("s%05d", i)
+		sd := filepath.Join(dir, names[i])
+		if err := os.MkdirAll(sd, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(sd, "run"), []byte("#!/bin/sh\nexec sleep 3600\n"), 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return names
+}
+
+// startTree starts ours or Debian's runsvdir on dir in a process group that
+// the cleanup kills (runsvdir, supervisors and services alike).
+func startTree(b *testing.B, ours bool, dir string, names []string) *tree {
+	b.Helper()
+	prog := testenv.DebianRunit(b, "runsvdir")
+	if ours {
+		prog = testenv.Tool(b, "runsvdir")
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer devnull.Close()
+	cmd := exec.Command(prog, dir)
+	cmd.Stdout, cmd.Stderr = devnull, devnull
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Debian's runsvdir finds runsv through PATH.
+	cmd.Env = append(os.Environ(), "PATH=/usr/bin:/bin")
+	p := testenv.Start(b, cmd)
+	pgid := p.PID()
+	b.Cleanup(func() { syscall.Kill(-pgid, syscall.SIGKILL) })
+	return &tree{dir: dir, names: names, runsvdir: p.PID(), ours: ours}
+}
+
+// waitRun waits until every service reports run.
+func (tr *tree) waitRun(b *testing.B, d time.Duration) {
+	b.Helper()
+	deadline := time.Now().Add(d)
+	pending := append([]string(nil), tr.names...)
+	for len(pending) > 0 {
+		left := pending[:0]
+		for _, n := range pending {
+			st, err := supervise.ReadStatusFile(filepath.Join(tr.dir, n))
+			if err != nil || st.State != supervise.StateRun || st.PID == 0 {
+				left = append(left, n)
+			}
+		}
+		pending = left
+		if len(pending) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d services not running after %v", len(pending), len(tr.names), d)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// pss sums Pss (kB) of runsvdir and its supervisor processes: the host for
+// ours, every runsv child for Debian's.
+func (tr *tree) pss(b *testing.B) (kB int, procs int) {
+	b.Helper()
+	pids := []int{tr.runsvdir}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		if len(f) < 2 || f[1] != strconv.Itoa(tr.runsvdir) {
+			continue
+		}
+		cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if strings.HasPrefix(string(cmd), "runsvdir-host\x00") || strings.HasPrefix(string(cmd), "runsv\x00") {
+			pids = append(pids, pid)
+		}
+	}
+	for _, pid := range pids {
+		f, err := os.Open(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "Pss:"); ok {
+				n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+				kB += n
+			}
+		}
+		f.Close()
+	}
+	return kB, len(pids)
+}
+
+func report(b *testing.B, what string, ours, runit float64, unit string) {
+	ratio := ours / runit
+	b.ReportMetric(ours, "ours-"+unit)
+	b.ReportMetric(runit, "runit-"+unit)
+	b.ReportMetric(ratio, "ours/runit")
+	fmt.Printf("runsvdir %s: ours %.3f %s, runit %.3f %s, ours/runit %.3f\n", what, ours, unit, runit, unit, ratio)
+}
+
+func BenchmarkMemory(b *testing.B) {
+	for _, n := range []int{100, 500} {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			var perSvc [2]float64
+			for i, ours := range []bool{true, false} {
+				dir := b.TempDir()
+				tr := startTree(b, ours, dir, makeServices(b, dir, n))
+				tr.waitRun(b, 60*time.Second)
+				time.Sleep(time.Second) // let start-up garbage settle
+				kB, procs := tr.pss(b)
+				perSvc[i] = float64(kB) / float64(n)
+				fmt.Printf("runsvdir memory, %s, %d services: %d kB PSS in %d processes\n", map[bool]string{true: "ours", false: "runit"}[ours], n, kB, procs)
+			}
+			report(b, fmt.Sprintf("PSS per service at %d", n), perSvc[0], perSvc[1], "kB/service")
+		})
+	}
+}
+
+func BenchmarkPickup100(b *testing.B) {
+	var took [2]float64
+	for i, ours := range []bool{true, false} {
+		root := b.TempDir()
+		dir := filepath.Join(root, "service")
+		os.Mkdir(dir, 0o755)
+		store := filepath.Join(root, "store")
+		names := makeServices(b, store, 100)
+		tr := startTree(b, ours, dir, names)
+		time.Sleep(1500 * time.Millisecond) // past the first scans
+		t0 := time.Now()
+		for _, n := range names {
+			if err := os.Symlink(filepath.Join(store, n), filepath.Join(dir, n)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		tr.waitRun(b, 30*time.Second)
+		took[i] = time.Since(t0).Seconds()
+	}
+	report(b, "pickup of 100 new services", took[0], took[1], "s")
+}
+
+func BenchmarkColdStart500(b *testing.B) {
+	var took [2]float64
+	for i, ours := range []bool{true, false} {
+		dir := b.TempDir()
+		names := makeServices(b, dir, 500)
+		t0 := time.Now()
+		tr := startTree(b, ours, dir, names)
+		tr.waitRun(b, 60*time.Second)
+		took[i] = time.Since(t0).Seconds()
+	}
+	report(b, "cold start of 500", took[0], took[1], "s")
+}
+
+func BenchmarkSvStatus500(b *testing.B) {
+	var took [2]float64
+	for i, ours := range []bool{true, false} {
+		dir := b.TempDir()
+		names := makeServices(b, dir, 500)
+		tr := startTree(b, ours, dir, names)
+		tr.waitRun(b, 60*time.Second)
+		sv := testenv.DebianRunit(b, "sv")
+		if ours {
+			sv = testenv.Tool(b, "sv")
+		}
+		args := []string{"status"}
+		for _, n := range names {
+			args = append(args, filepath.Join(dir, n))
+		}
+		const rounds = 5
+		t0 := time.Now()
+		for range rounds {
+			out, err := exec.Command(sv, args...).Output()
+			if err != nil || strings.Count(string(out), "run: ") != 500 {
+				b.Fatalf("%s status: %v\n%.300s", sv, err, out)
+			}
+		}
+		took[i] = time.Since(t0).Seconds() / rounds
+	}
+	report(b, "sv status over 500", took[0], took[1], "s")
+}
+
+// BenchmarkScale5000 is ours only: runit's runsvdir stops at 1,000. One
+// host needs about four descriptors per service; where RLIMIT_NOFILE's hard
+// limit is below that and cannot be raised (an unprivileged container), it
+// reports how many came up instead of failing.
+func BenchmarkScale5000(b *testing.B) {
+	const n = 5000
+	dir := b.TempDir()
+	names := makeServices(b, dir, n)
+	var lim syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	capped := lim.Max < n*5 && syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim.Cur, Max: n * 10}) != nil
+	t0 := time.Now()
+	tr := startTree(b, true, dir, names)
+	deadline := t0.Add(120 * time.Second)
+	up, lastGrow := 0, t0
+	for time.Now().Before(deadline) {
+		count := 0
+		for _, name := range names {
+			if st, err := supervise.ReadStatusFile(filepath.Join(dir, name)); err == nil && st.State == supervise.StateRun {
+				count++
+			}
+		}
+		if count > up {
+			up, lastGrow = count, time.Now()
+		}
+		// Done, or stuck for 30 s (a descriptor cap).
+		if up == n || time.Since(lastGrow) > 30*time.Second {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	took := lastGrow.Sub(t0).Seconds()
+	time.Sleep(time.Second)
+	kB, procs := tr.pss(b)
+	b.ReportMetric(float64(up), "running")
+	b.ReportMetric(took, "cold-start-s")
+	b.ReportMetric(float64(kB)/float64(max(up, 1)), "kB/service")
+	fmt.Printf("runsvdir scale, ours, %d services: %d running after %.2f s, %d kB PSS in %d processes (%.1f kB/service), RLIMIT_NOFILE hard %d%s\n",
+		n, up, took, kB, procs, float64(kB)/float64(max(up, 1)), lim.Max, map[bool]string{true: " (cannot be raised here)", false: ""}[capped])
+	if up < n && !capped {
+		b.Errorf("only %d of %d services running", up, n)
+	}
+}

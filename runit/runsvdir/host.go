@@ -1,0 +1,373 @@
+package runsvdir
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sysconf/internal/errtext"
+	"sysconf/runit/reaper"
+	"sysconf/runit/runsv"
+)
+
+// hostSup is one supervisor goroutine of the host.
+type hostSup struct {
+	name    string
+	sup     *runsv.Supervisor // nil while Open runs
+	exiting bool              // Exit was asked for (before or after Open)
+}
+
+// host is the supervisor-host process: one runsv.Supervisor per service.
+type host struct {
+	dir    string // DIR, absolute, for messages
+	stderr *fdWriter
+	reaper *reaper.Reaper
+	// handoffs passes a service from the supervisor of a replaced
+	// directory to the next one of its supervise directory (runsv's
+	// supervise/handover).
+	handoffs *runsv.Handoffs
+
+	mu        sync.Mutex
+	sups      map[key]*hostSup
+	conns     map[*conn]bool
+	everConn  bool
+	stopping  bool // SIGTERM: no new supervisors
+	nofileMax uint64
+	opening   chan struct{} // bounds concurrent runsv.Open calls
+	trim      *time.Timer   // returns the garbage of a burst of starts to the kernel
+}
+
+// HostMain is the supervisor host (program name runsvdir-host). runsvdir
+// starts it with the listening socket as fd 3 and DIR as args[1]; users do
+// not call it. It exits 0 once no runsvdir is attached and its last
+// supervisor has exited, 100 on bad invocation.
+func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
+	if len(args) < 2 {
+		fmt.Fprintf(stderr, "usage: %s dir\n\n", args[0])
+		return 100
+	}
+	lfd := 3
+	if _, err := unix.FcntlInt(uintptr(lfd), unix.F_GETFD, 0); err != nil {
+		fmt.Fprintf(stderr, "%s %s: fatal: no listening socket on fd 3: %v\n", args[0], args[1], err)
+		return 100
+	}
+	syscall.CloseOnExec(lfd)
+	// A runsvdir that went away leaves fd 2 a pipe without reader.
+	signal.Ignore(syscall.SIGPIPE)
+	h := &host{
+		dir:      args[1],
+		stderr:   &fdWriter{fd: 2},
+		reaper:   reaper.New(nil),
+		handoffs: runsv.NewHandoffs(),
+		sups:     make(map[key]*hostSup),
+		conns:    make(map[*conn]bool),
+		// Every goroutine blocked in a syscall holds an OS thread, and Go
+		// never gives threads back: a burst of 5,000 Opens must not leave
+		// thousands of idle threads behind.
+		opening: make(chan struct{}, 2),
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	go func() {
+		for range term {
+			h.terminate()
+		}
+	}()
+	// A runsvdir that died before it attached would leave an idle host.
+	time.AfterFunc(10*time.Second, func() {
+		h.mu.Lock()
+		idle := !h.everConn
+		h.mu.Unlock()
+		if idle {
+			os.Exit(0)
+		}
+	})
+	for {
+		fd, _, err := syscall.Accept4(lfd, syscall.SOCK_CLOEXEC)
+		if err == syscall.EINTR || err == syscall.ECONNABORTED {
+			continue
+		}
+		if err != nil {
+			h.warn("unable to accept runsvdir connection", err)
+			time.Sleep(time.Second)
+			continue
+		}
+		if !peerTrusted(fd) {
+			syscall.Close(fd)
+			continue
+		}
+		c := newConn(fd)
+		h.mu.Lock()
+		h.conns[c] = true
+		h.everConn = true
+		h.mu.Unlock()
+		go h.serve(c)
+	}
+}
+
+// peerTrusted accepts only processes of our own uid, or root.
+func peerTrusted(fd int) bool {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if err != nil {
+		return false
+	}
+	return cred.Uid == 0 || int(cred.Uid) == os.Getuid()
+}
+
+func (h *host) warn(text string, err error) {
+	if err != nil {
+		text += ": " + err.Error()
+	}
+	fmt.Fprintf(h.stderr, "%s %s: warning: %s\n", HostName, h.dir, text)
+}
+
+func (h *host) serve(c *conn) {
+	defer func() {
+		c.close()
+		c.closeFD()
+		h.mu.Lock()
+		delete(h.conns, c)
+		h.mu.Unlock()
+		h.maybeExit()
+	}()
+	for {
+		m, fd, err := c.recv()
+		if err != nil {
+			return
+		}
+		switch m[0] {
+		case msgHello:
+			if fd >= 0 {
+				// The new runsvdir's fd 2 (its log pipe, say) becomes ours,
+				// and so every new service's stderr.
+				unix.Dup3(fd, 2, 0)
+				syscall.Close(fd)
+			}
+			h.mu.Lock()
+			for k, s := range h.sups {
+				if !s.exiting {
+					c.send(append(append([]string{msgHave}, k.fields()...), s.name)...)
+				}
+			}
+			h.mu.Unlock()
+			c.send(msgReady)
+		case msgStart:
+			if len(m) != 5 {
+				continue
+			}
+			k, err := parseKey(m[1:])
+			if err != nil {
+				continue
+			}
+			h.start(k, m[3], m[4])
+		case msgExit:
+			if k, err := parseKey(m[1:]); err == nil {
+				h.exit(k)
+			}
+		case msgHup:
+			h.mu.Lock()
+			for k := range h.sups {
+				h.exitLocked(k)
+			}
+			h.mu.Unlock()
+		}
+		if fd >= 0 && m[0] != msgHello {
+			syscall.Close(fd)
+		}
+	}
+}
+
+func (h *host) start(k key, name, path string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.sups[k]; ok || h.stopping {
+		return
+	}
+	s := &hostSup{name: name}
+	h.sups[k] = s
+	h.raiseNofileLocked()
+	// Supervision is idle once started: give the start-up garbage back
+	// rather than keep it as resident heap (PSS is what this design saves).
+	if h.trim == nil {
+		h.trim = time.AfterFunc(500*time.Millisecond, debug.FreeOSMemory)
+	} else {
+		h.trim.Reset(500 * time.Millisecond)
+	}
+	go h.run(k, s, path)
+}
+
+func (h *host) exit(k key) {
+	h.mu.Lock()
+	h.exitLocked(k)
+	h.mu.Unlock()
+}
+
+func (h *host) exitLocked(k key) {
+	s, ok := h.sups[k]
+	if !ok {
+		return
+	}
+	s.exiting = true
+	if s.sup != nil {
+		s.sup.Exit()
+	}
+}
+
+func (h *host) terminate() {
+	h.mu.Lock()
+	h.stopping = true
+	for k := range h.sups {
+		h.exitLocked(k)
+	}
+	h.mu.Unlock()
+	h.maybeExit()
+}
+
+// run is one supervisor's goroutine: runsv's life, from Open to exit.
+func (h *host) run(k key, s *hostSup, path string) {
+	defer func() {
+		if p := recover(); p != nil {
+			// A bug in one supervisor must not take the others down: report
+			// it and carry on as if that runsv had exited 111.
+			fmt.Fprintf(h.stderr, "runsv %s: fatal: panic: %v\n%s", s.name, p, debug.Stack())
+		}
+		h.mu.Lock()
+		delete(h.sups, k)
+		for c := range h.conns {
+			c.send(append([]string{msgGone}, k.fields()...)...)
+		}
+		h.mu.Unlock()
+		h.maybeExit()
+	}()
+	// Resolve the entry now: runsv would chdir into it, so a later swap of
+	// the symlink DIR is reached through must not move the supervisor.
+	h.opening <- struct{}{}
+	sup, ok := h.open(k, s, path)
+	<-h.opening
+	if !ok {
+		return
+	}
+	h.mu.Lock()
+	s.sup = sup
+	if s.exiting {
+		sup.Exit()
+	}
+	h.mu.Unlock()
+	sup.Run()
+}
+
+// open resolves the entry and performs runsv's startup for it.
+func (h *host) open(k key, s *hostSup, path string) (*runsv.Supervisor, bool) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		fmt.Fprintf(h.stderr, "runsv %s: fatal: unable to change to directory: %s\n", s.name, errtext.Text(err))
+		return nil, false
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(real, &st); err != nil || st.Dev != k.dev || st.Ino != k.ino {
+		// Replaced between scan and start: runsvdir's next scan sees it.
+		return nil, false
+	}
+	sup, err := runsv.Open(runsv.Config{
+		Dir:      real,
+		Name:     s.name,
+		Stderr:   h.stderr,
+		StderrFD: 2,
+		Reaper:   h.reaper,
+		Env:      os.Environ(),
+		Handoffs: h.handoffs,
+	})
+	if err != nil {
+		fmt.Fprintf(h.stderr, "runsv %s: fatal: %s\n", s.name, err)
+		return nil, false
+	}
+	return sup, true
+}
+
+// maybeExit ends the host once no runsvdir is attached and no supervisor is
+// left; a host that was never attached waits for its runsvdir.
+func (h *host) maybeExit() {
+	h.mu.Lock()
+	done := len(h.sups) == 0 && (h.stopping || (h.everConn && len(h.conns) == 0))
+	h.mu.Unlock()
+	if done {
+		os.Exit(0)
+	}
+}
+
+// raiseNofileLocked makes room for the descriptors of every supervisor (up
+// to ten each, with a log service) when that outgrows RLIMIT_NOFILE: as far
+// as the hard limit, and beyond it up to fs.nr_open when we are allowed to.
+// Services started afterwards inherit the raised limit.
+func (h *host) raiseNofileLocked() {
+	need := uint64(len(h.sups))*10 + 256
+	if need <= h.nofileMax {
+		return
+	}
+	var lim unix.Rlimit
+	if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, nil, &lim); err != nil {
+		return
+	}
+	if need <= lim.Cur {
+		h.nofileMax = lim.Cur
+		return
+	}
+	want := lim
+	want.Cur = lim.Max
+	if need > lim.Max {
+		want.Max = max(need*2, lim.Max)
+		if b, err := os.ReadFile("/proc/sys/fs/nr_open"); err == nil {
+			var n uint64
+			if _, err := fmt.Sscan(string(b), &n); err == nil && want.Max > n {
+				want.Max = n
+			}
+		}
+		want.Cur = want.Max
+	}
+	if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, &want, nil); err != nil {
+		want = lim
+		want.Cur = lim.Max
+		if unix.Prlimit(0, unix.RLIMIT_NOFILE, &want, nil) != nil {
+			want.Cur = lim.Cur
+		}
+	}
+	h.nofileMax = want.Cur
+}
+
+// fdWriter writes to a raw descriptor with one write per message, dropping
+// what a full non-blocking pipe will not take (as runit's diagnostics do),
+// and never through Go's poller: fd 2 is replaced under us by dup3.
+type fdWriter struct {
+	mu sync.Mutex
+	fd int
+}
+
+func (w *fdWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(p)
+	for tries := 0; len(p) > 0 && tries < 100; {
+		m, err := syscall.Write(w.fd, p)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			tries++
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return n - len(p), err
+		}
+		p = p[m:]
+	}
+	return n, nil
+}

@@ -1,0 +1,85 @@
+package supervise
+
+import (
+	"encoding/hex"
+	"errors"
+	"testing"
+	"time"
+)
+
+// A record captured from Debian's runsv supervising pid 9420 (spec §1.3).
+const captured = "400000006b074a142b466844cc24000000750001"
+
+func TestStatusRoundTrip(t *testing.T) {
+	raw, _ := hex.DecodeString(captured)
+	var st Status
+	if err := st.UnmarshalBinary(raw); err != nil {
+		t.Fatal(err)
+	}
+	if st.PID != 9420 || st.State != StateRun || st.Want != WantUp || st.Paused || st.TermSent {
+		t.Fatalf("decoded %+v", st)
+	}
+	if st.Since.Nano%1000 != 500 {
+		t.Errorf("nano %d is not ≡ 500 mod 1000", st.Since.Nano)
+	}
+	got, _ := st.MarshalBinary()
+	if hex.EncodeToString(got) != captured {
+		t.Errorf("MarshalBinary = %x, want %s", got, captured)
+	}
+}
+
+func TestStatusWantExitIsWrittenAsDown(t *testing.T) {
+	b, _ := Status{Want: WantExit, State: StateRun, PID: 1}.MarshalBinary()
+	if b[17] != 'd' {
+		t.Errorf("want byte = %q, want 'd'", b[17])
+	}
+}
+
+func TestStatusBadFormat(t *testing.T) {
+	for _, n := range []int{0, 19, 21} {
+		var st Status
+		if err := st.UnmarshalBinary(make([]byte, n)); !errors.Is(err, ErrBadFormat) {
+			t.Errorf("UnmarshalBinary(%d bytes) = %v, want ErrBadFormat", n, err)
+		}
+	}
+}
+
+func TestTAI64N(t *testing.T) {
+	tm := time.Unix(1700000000, 123456789)
+	s := TAI64NOf(tm)
+	if s.Sec != 4611686018427387914+1700000000 {
+		t.Errorf("Sec = %d", s.Sec)
+	}
+	if s.Nano != 123456500 {
+		t.Errorf("Nano = %d, want 123456500", s.Nano)
+	}
+	if l := s.Label(); len(l) != 25 || l[:8] != "@4000000" {
+		t.Errorf("Label = %q", l)
+	}
+	if s.UnixSeconds() != 1700000000 {
+		t.Errorf("UnixSeconds = %d", s.UnixSeconds())
+	}
+}
+
+func TestStatLine(t *testing.T) {
+	tests := []struct {
+		state        State
+		paused, term bool
+		want         Want
+		line         string
+	}{
+		{StateRun, false, false, WantUp, "run\n"},
+		{StateDown, false, false, WantDown, "down\n"},
+		{StateRun, false, false, WantDown, "run, want down\n"},
+		{StateRun, false, true, WantDown, "run, got TERM, want down\n"},
+		{StateFinish, false, false, WantDown, "finish, want down\n"},
+		{StateRun, true, false, WantUp, "run, paused\n"},
+		{StateRun, false, false, WantExit, "run, want exit\n"},
+		{StateDown, false, false, WantExit, "down\n"},
+	}
+	for _, tt := range tests {
+		if got := StatLine(tt.state, tt.paused, tt.term, tt.want); got != tt.line {
+			t.Errorf("StatLine(%v,%v,%v,%c) = %q, want %q", tt.state, tt.paused, tt.term, tt.want, got, tt.line)
+		}
+	}
+}
