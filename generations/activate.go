@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"sysconf/runit/runsv"
 	"sysconf/runit/supervise"
 )
 
@@ -580,7 +579,7 @@ func removeTransitions(r *os.Root) {
 // which makes the supervisor of the service leave it running when it is
 // told to exit, for its successor to take over.
 func markHandover(r *os.Root, name string, on bool) error {
-	p := RunDir + "/supervise." + name + "/" + runsv.HandoverFile
+	p := RunDir + "/supervise." + name + "/" + supervise.HandoverFile
 	if !on {
 		if err := r.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err

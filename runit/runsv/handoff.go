@@ -5,15 +5,17 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"sysconf/runit/supervise"
 )
 
-// HandoverFile, in a supervise directory, asks a supervisor that is told
-// to exit (Exit, SIGTERM: what runsvdir does to a removed entry, not sv's
-// x) to leave its service and logger running for the next supervisor of
-// that supervise directory instead of stopping them. sysconf's
-// `apply --no-restart` writes it while it swaps a service's directory for
-// a new one that links the same supervise directory, and removes it after.
-const HandoverFile = "handover"
+// supervise.HandoverFile, in a supervise directory, asks a supervisor that
+// is told to exit (Exit, SIGTERM: what runsvdir does to a removed entry,
+// not sv's x) to leave its service and logger running for the next
+// supervisor of that supervise directory instead of stopping them.
+// sysconf's `apply --no-restart` writes it while it swaps a service's
+// directory for a new one that links the same supervise directory, and
+// removes it after.
 
 // Handoffs carries the processes of a supervisor that handed them over to
 // the next supervisor that opens the same supervise directory in this
@@ -67,7 +69,7 @@ func (s *Supervisor) superviseKey() ([2]uint64, bool) {
 // then belong to init, and the next runsv adopts them (adopt.go). It
 // reports whether it handed over; Run then returns at once.
 func (s *Supervisor) handOver() bool {
-	if !s.exists("supervise/" + HandoverFile) {
+	if !s.exists("supervise/" + supervise.HandoverFile) {
 		return false
 	}
 	o := &handoff{pipe: [2]int{-1, -1}}

@@ -18,6 +18,12 @@ const (
 	StatusFile  = "status"
 	StatFile    = "stat"
 	PIDFile     = "pid"
+
+	// HandoverFile is sysconf's own: present while a supervisor is told
+	// to exit, it makes sysconf's runsv leave the service and its logger
+	// running for the next supervisor of the same supervise directory
+	// (`sysconf apply --no-restart`). runit's runsv ignores it.
+	HandoverFile = "handover"
 )
 
 // Errors a client branches on. ErrNotRunning is what sv prints as
