@@ -101,7 +101,9 @@ func TestAdoptionWithLog(t *testing.T) {
 	if got := servicePID(t, filepath.Join(s, "log")); got != logPID {
 		t.Fatalf("log pid %d, want the adopted %d", got, logPID)
 	}
-	sv(t, "-v", "restart", s)
+	if out, code := sv(t, "restart", s); code != 0 {
+		t.Fatalf("sv restart: exit %d: %s", code, out)
+	}
 	testenv.Eventually(t, 10*time.Second, func() string {
 		b, _ := os.ReadFile(filepath.Join(s, "log", "out"))
 		if string(b) != "line\nline\n" {
@@ -150,9 +152,14 @@ func TestNoAdoptionOfStranger(t *testing.T) {
 func killRunsv(t *testing.T, p *testenv.Proc) {
 	t.Helper()
 	p.Signal(9)
+	// Reaped (gone from /proc), not merely a zombie leader: the other
+	// threads of a killed Go program may still hold its FIFOs and locks
+	// for a while, and an sv command written to a control FIFO whose last
+	// reader then goes is lost with the FIFO's buffer.
+	proc := "/proc/" + strconv.Itoa(p.PID())
 	testenv.Eventually(t, 5*time.Second, func() string {
-		if alive(p.PID()) {
-			return "runsv still alive"
+		if _, err := os.Stat(proc); err == nil {
+			return "runsv not reaped yet"
 		}
 		return ""
 	})

@@ -183,8 +183,15 @@ func TestTimeoutAndKill(t *testing.T) {
 	t.Parallel()
 	compare(t, func(t *testing.T, base string) []step {
 		s := filepath.Join(base, "s")
-		service(t, s, `trap "" TERM; while :; do sleep 0.1; done`, nil)
+		service(t, s, `trap "" TERM; touch ignoring-term; while :; do sleep 0.1; done`, nil)
 		runsv(t, s)
+		// A TERM that came before the trap would end the service.
+		testenv.Eventually(t, 10*time.Second, func() string {
+			if _, err := os.Stat(filepath.Join(s, "ignoring-term")); err != nil {
+				return "the service has not set its TERM trap yet"
+			}
+			return ""
+		})
 		return []step{
 			{args: []string{"-w", "1", "down", "./s"}, stdout: `^timeout: run: \./s: \(pid [0-9]+\) [0-9]+s, want down, got TERM\n$`, code: 1},
 			{args: []string{"-w", "1", "force-stop", "./s"}, stdout: `^kill: run: \./s: .*got TERM\n$`, code: 1, after: func(t *testing.T, base string) {
