@@ -43,6 +43,14 @@ func TestSuperviseDir(t *testing.T) {
 	runsv := testenv.Tool(t, "runsv")
 	startRunsv(t, runsv, a)
 	pid := waitRunning(t, a)
+	// What the service inherits is checked on sleep, not on the shell
+	// before its exec (the shell installs its own SIGCHLD handler).
+	testenv.Eventually(t, 10*time.Second, func() string {
+		if comm := readString(t, "/proc/"+strconv.Itoa(pid)+"/comm"); comm != "sleep\n" {
+			return "the service runs " + strconv.Quote(comm) + ", not sleep yet"
+		}
+		return ""
+	})
 
 	modes := map[string]os.FileMode{
 		"":        os.ModeDir | 0o700,
