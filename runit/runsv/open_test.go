@@ -12,6 +12,7 @@ import (
 
 	"sysconf/internal/testenv"
 	"sysconf/runit/reaper"
+	"sysconf/runit/supervise"
 )
 
 func TestFinishArgv(t *testing.T) {
@@ -170,6 +171,32 @@ func TestFatalLikeDebian(t *testing.T) {
 		}
 		if got["ours"] != got["debian"] {
 			t.Errorf("%s: ours %q, Debian %q", name, got["ours"], got["debian"])
+		}
+	}
+}
+
+// The restart delay (§2.6) holds a service that stopped within a second of
+// its start for a blocking second — unless it was told to exit: nothing
+// restarts it then, and a sysconf switch waits for the supervisor to go.
+func TestRestartDelaySkippedOnExit(t *testing.T) {
+	for _, tt := range []struct {
+		want    byte
+		delayed bool
+	}{{'u', true}, {'d', true}, {'x', false}} {
+		dir := t.TempDir()
+		testenv.WriteScript(t, filepath.Join(dir, "run"), "exec sleep 1000")
+		s, stderr, err := open(t, dir)
+		if err != nil {
+			t.Fatalf("open: %v %s", err, stderr)
+		}
+		s.main.want = supervise.Want(tt.want)
+		s.main.start = time.Now() // started just now, as if run had exited at once
+		t0 := time.Now()
+		s.stopped(s.main)
+		// The delay is a full second; a status update without it takes
+		// milliseconds, so half a second separates the two.
+		if took := time.Since(t0); (took >= 500*time.Millisecond) != tt.delayed {
+			t.Errorf("want %c: stopped took %v, delayed %v expected", tt.want, took, tt.delayed)
 		}
 	}
 }

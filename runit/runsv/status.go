@@ -83,12 +83,18 @@ func (s *Supervisor) writeNew(name, data string, checked bool) bool {
 // recognised as stopped, it moves the time stamp and sleeps a blocking
 // second when the previous start is less than a second ago. During the
 // sleep nothing else happens, also no command is read.
+//
+// Unlike runit, a service told to exit is not delayed: nothing will
+// restart it, and the second would only hold up the supervisor's exit —
+// and with it a sysconf switch, whose next definition of the service
+// waits for the old supervisor to be gone (a log service follows its
+// main service's exit).
 func (s *Supervisor) stopped(v *svc) {
 	v.state = supervise.StateDown
 	deadline := v.start.Add(time.Second)
 	v.start = time.Now()
 	s.update(v)
-	if v.start.Before(deadline) {
+	if v.start.Before(deadline) && s.main.want != supervise.WantExit {
 		time.Sleep(time.Second)
 	}
 }
