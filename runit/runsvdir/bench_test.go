@@ -179,6 +179,52 @@ func BenchmarkPickup100(b *testing.B) {
 		took[i] = time.Since(t0).Seconds()
 	}
 	report(b, "pickup of 100 new services", took[0], took[1], "s")
+	floor := execFloor(b, 100)
+	b.ReportMetric(floor, "floor-s")
+	fmt.Printf("runsvdir pickup floor: 100 concurrent fork+exec of the same ./run from one Go process %.3f s; ours/floor %.2f\n", floor, took[0]/floor)
+}
+
+// execFloor times n concurrent syscall.ForkExec of a fresh service's
+// ./run (#!/bin/sh, exec sleep) from this Go process, which is what any Go
+// supervisor host pays to start them: Go's fork holds syscall.ForkLock
+// until the vforked child has exec'd, so starts go one at a time. The
+// processes are killed and reaped by PID.
+func execFloor(b *testing.B, n int) float64 {
+	b.Helper()
+	store := b.TempDir()
+	names := makeServices(b, store, n)
+	pids := make(chan int, n)
+	errs := make(chan error, n)
+	t0 := time.Now()
+	for _, name := range names {
+		go func() {
+			pid, err := syscall.ForkExec("./run", []string{"./run"}, &syscall.ProcAttr{
+				Dir: filepath.Join(store, name), Env: os.Environ(),
+				Sys: &syscall.SysProcAttr{Setsid: true}})
+			if err != nil {
+				errs <- err
+				return
+			}
+			pids <- pid
+		}()
+	}
+	var err error
+	for range names {
+		select {
+		case pid := <-pids:
+			b.Cleanup(func() {
+				syscall.Kill(pid, syscall.SIGKILL)
+				var ws syscall.WaitStatus
+				syscall.Wait4(pid, &ws, 0, nil)
+			})
+		case err = <-errs:
+		}
+	}
+	took := time.Since(t0)
+	if err != nil {
+		b.Fatalf("fork+exec of ./run: %v", err)
+	}
+	return took.Seconds()
 }
 
 func BenchmarkColdStart500(b *testing.B) {
