@@ -8,6 +8,8 @@ import (
 	"os"
 	"sort"
 	"time"
+
+	"sysconf/runit/supervise"
 )
 
 // Event is one step of an apply, for progress displays and --json.
@@ -184,6 +186,7 @@ func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *R
 			// Its running process stays, handed to the new definition's
 			// supervisor: restart debt until it next restarts.
 			res.Deferred = append(res.Deferred, name)
+			oldPIDs[name] = pidOf(svDir(root, cur, name))
 		case old != p:
 			res.Restarted = append(res.Restarted, name)
 			if !normallyDown(rec, name) {
@@ -209,6 +212,7 @@ func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *R
 	if err := activate(r, a); err != nil {
 		return err
 	}
+	handedOver(root, rec, res, oldPIDs, &await)
 	o.emit(Event{Kind: "switch", Generation: rec.Number})
 	for _, n := range res.Started {
 		o.emit(Event{Kind: "start", Service: n})
@@ -388,4 +392,29 @@ func SwitchRunlevel(ctx context.Context, level string, o Options) (*Result, erro
 	o.Test = true // a runlevel switch does not change the boot default
 	res := &Result{}
 	return res, switchTo(ctx, r, cur, level, cur, curLevel, o, res, newStepper())
+}
+
+// handedOver checks, once the old supervisors are gone, that each deferred
+// service still runs the process it ran: a supervisor that knows no
+// handover mark (Debian's runsv) stopped it instead, and the new definition
+// starts. Such a service is restarted after all, and awaited like one.
+// The status file is read as it is, supervisor or not: the new supervisor
+// may not hold it yet; a handing-over one left it naming the process, a
+// stopping one wrote it down.
+func handedOver(root string, rec *Record, res *Result, oldPIDs map[string]int, await *[]string) {
+	var kept []string
+	for _, name := range res.Deferred {
+		st, err := supervise.ReadStatusFile(svDir(root, rec, name))
+		if err == nil && st.State != supervise.StateDown && st.PID != 0 && st.PID == oldPIDs[name] {
+			kept = append(kept, name)
+			continue
+		}
+		res.Restarted = append(res.Restarted, name)
+		if !normallyDown(rec, name) {
+			*await = append(*await, name)
+		}
+	}
+	res.Deferred = kept
+	sort.Strings(res.Restarted)
+	sort.Strings(*await)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sysconf/internal/testenv"
+	"sysconf/runit/supervise"
 )
 
 // loggedSvc is e2eSvc with a log service: ./run prints "tick <version>"
@@ -169,5 +170,50 @@ func TestNoRestart(t *testing.T) {
 	}
 	if p := pidOf(filepath.Join(root, g3.StorePaths["l"], "log")); p != logPID1 {
 		t.Errorf("l's logger restarted: pid %d -> %d", logPID1, p)
+	}
+}
+
+// TestNoRestartUnderDebianRunsv: Debian's runsv knows no handover mark and
+// stops a changed service when runsvdir drops its old directory. apply
+// --no-restart then reports the service as restarted, not deferred, and
+// waits for its new definition like any restart; no debt is left.
+func TestNoRestartUnderDebianRunsv(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	opts := Options{Root: root, Timeout: 20 * time.Second}
+	if _, err := Apply(ctx, testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "1")), opts); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(testenv.DebianRunit(t, "runsvdir"), "-P", filepath.Join(root, "service"))
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := testenv.Start(t, cmd)
+	t.Cleanup(func() { stopSupervision(p, root) })
+	g1, _ := Load(root, 1)
+	pids1 := waitRunning(t, root, g1, "a", "b")
+
+	o := opts
+	o.NoRestart = true
+	res, err := Apply(ctx, testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "2")), o)
+	if err != nil {
+		t.Fatalf("apply --no-restart: %v", err)
+	}
+	if len(res.Deferred) != 0 || strings.Join(res.Restarted, ",") != "b" || res.Kept != 1 {
+		t.Fatalf("apply --no-restart under Debian's runsv: %+v", res)
+	}
+	g2, _ := Load(root, 2)
+	// apply waited for b's new definition: it runs already.
+	st, err := statusOf(root, g2, "b")
+	if err != nil || st.State != supervise.StateRun || st.PID == pids1["b"] || st.PID == 0 {
+		t.Errorf("b after apply: %+v %v (old pid %d)", st, err, pids1["b"])
+	}
+	if got := events(t, root, "b"); got != "start 1,stop 1,start 2" {
+		t.Errorf("b's instances: %s", got)
+	}
+	if d := debts(t, root); len(d) != 0 {
+		t.Errorf("debts %v, want none", d)
 	}
 }

@@ -58,7 +58,8 @@ keep their pid as always). The new definition runs from the next restart of
 the service: 'sv restart', or when the process exits or crashes. Until then
 'sysconf status' shows the service's restart debt; a later apply leaves it
 as it is unless it changes that service again (without --no-restart).
-This needs sysconf's runsvdir: Debian's runsv restarts the service anyway.
+This needs sysconf's runsvdir: Debian's runsv restarts the service anyway,
+and apply then reports it as restarted.
 
 The activation runs in a session of its own: if the terminal goes away (an
 SSH connection lost when the switch restarts sshd), it goes on to the end and
