@@ -1,6 +1,7 @@
 package chpst
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -263,10 +264,14 @@ func TestLock(t *testing.T) { // point 42
 func TestLockSurvivesExec(t *testing.T) {
 	lock := filepath.Join(t.TempDir(), "lk")
 	p := holdLock(t, lock, "5")
-	comm, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID()) + "/comm")
-	if err != nil || string(comm) != "sleep\n" {
-		t.Fatalf("pid %d is %q (%v), want sleep", p.PID(), comm, err)
-	}
+	// chpst takes the lock before it execs sleep.
+	testenv.Eventually(t, 10*time.Second, func() string {
+		comm, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID()) + "/comm")
+		if err != nil || string(comm) != "sleep\n" {
+			return fmt.Sprintf("pid %d is %q (%v), want sleep", p.PID(), comm, err)
+		}
+		return ""
+	})
 	fds, err := os.ReadDir("/proc/" + strconv.Itoa(p.PID()) + "/fd")
 	if err != nil {
 		t.Fatal(err)

@@ -113,6 +113,17 @@ func TestUpDownOnce(t *testing.T) {
 			{args: []string{"status", "./a"}, stdout: `, want down\n$`},
 			{args: []string{"-v", "pause", "./a"}, stdout: `^ok: run: .*, want down, paused\n$|^ok: run: .*, paused, want down\n$`},
 			{args: []string{"-v", "cont", "./a"}, stdout: `^ok: run: \./a: \(pid [0-9]+\) [0-9]+s, want down\n$`},
+			// sv -v up reports as soon as the service runs, whether or
+			// not runsv has read the u yet (", want down" or not, in
+			// Debian's sv as in ours): take the u first.
+			{args: []string{"up", "./a"}, stdout: `^$`, after: func(t *testing.T, base string) {
+				testenv.Eventually(t, 5*time.Second, func() string {
+					if b := readFile(t, filepath.Join(base, "a/supervise/status")); len(b) != 20 || b[17] != 'u' {
+						return fmt.Sprintf("status = %q, want byte 17 'u'", b)
+					}
+					return ""
+				})
+			}},
 			{args: []string{"-v", "up", "a", "./a"}, stdout: `^ok: run: a: .*\nok: run: \./a: .*\n$`},
 		}
 	})
