@@ -29,6 +29,17 @@ func loggedSvc(root, name, version string) Service {
 
 const fs0555 = os.ModeDir | 0o555
 
+// noRestartRoot is a fresh root with ROOT/tmp for the services' event
+// files, and the options its applies use.
+func noRestartRoot(t *testing.T) (string, Options) {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root, Options{Root: root, Timeout: 20 * time.Second}
+}
+
 func debts(t *testing.T, root string) map[string]string {
 	t.Helper()
 	st, err := ReadStatus(root)
@@ -50,12 +61,8 @@ func debts(t *testing.T, root string) map[string]string {
 // plain apply that does not change those services again leaves the debt;
 // sv restart, or the process's exit, runs the new definition once.
 func TestNoRestart(t *testing.T) {
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	root, opts := noRestartRoot(t)
 	ctx := context.Background()
-	opts := Options{Root: root, Timeout: 20 * time.Second}
 	m1 := testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "1"), e2eSvc(root, "c", "1"), loggedSvc(root, "l", "1"))
 	if _, err := Apply(ctx, m1, opts); err != nil {
 		t.Fatal(err)
@@ -178,12 +185,8 @@ func TestNoRestart(t *testing.T) {
 // --no-restart then reports the service as restarted, not deferred, and
 // waits for its new definition like any restart; no debt is left.
 func TestNoRestartUnderDebianRunsv(t *testing.T) {
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	root, opts := noRestartRoot(t)
 	ctx := context.Background()
-	opts := Options{Root: root, Timeout: 20 * time.Second}
 	if _, err := Apply(ctx, testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "1")), opts); err != nil {
 		t.Fatal(err)
 	}
