@@ -169,10 +169,13 @@ func Start(t testing.TB, cmd *exec.Cmd) *Proc {
 const tagVar = "SYSCONF_TESTTAG"
 
 // killTagged sends SIGKILL, by PID, to every process that carries p's tag
-// in its environment, until none is left or 10 seconds have passed.
+// in its environment, until none is left or 10 seconds have passed. "None
+// left" takes two sweeps in a row: a process in the middle of an execve
+// shows an empty environ for a moment.
 func (p *Proc) killTagged() {
 	needle := []byte(p.tag + "\x00")
 	deadline := time.Now().Add(10 * time.Second)
+	clean := 0
 	for time.Now().Before(deadline) {
 		found := 0
 		entries, _ := os.ReadDir("/proc")
@@ -188,7 +191,9 @@ func (p *Proc) killTagged() {
 			found++
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		if found == 0 {
+		if found > 0 {
+			clean = 0
+		} else if clean++; clean == 2 {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
