@@ -49,10 +49,10 @@ func BenchmarkBootToAllUp(b *testing.B) {
 			limit := 90*time.Second + time.Duration(n)*time.Second
 			var ours, theirs float64
 			for i := 0; i < b.N; i++ {
-				img := Image{Trees: []string{tree(b, n, "/bin:/sbin")}}
+				img := Image{Trees: []string{tree(b, n, "/bin:/sbin", watchStat)}}
 				ourRunit(b, &img, busybox)
 				o := boot(b, qemu, kernel, img, limit)
-				img = Image{Trees: []string{tree(b, n, "/usr/bin:/bin:/sbin")}}
+				img = Image{Trees: []string{tree(b, n, "/usr/bin:/bin:/sbin", watchStat)}}
 				debianRunit(b, &img, deb, busybox)
 				d := boot(b, qemu, kernel, img, limit)
 				if o.allUp == 0 || d.allUp == 0 {

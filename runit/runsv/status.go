@@ -87,14 +87,14 @@ func (s *Supervisor) writeNew(name, data string, checked bool) bool {
 // Unlike runit, a service told to exit is not delayed: nothing will
 // restart it, and the second would only hold up the supervisor's exit —
 // and with it a sysconf switch, whose next definition of the service
-// waits for the old supervisor to be gone (a log service follows its
-// main service's exit).
+// waits for the old supervisor to be gone. (The log service is told to
+// exit once the main service is down.)
 func (s *Supervisor) stopped(v *svc) {
 	v.state = supervise.StateDown
 	deadline := v.start.Add(time.Second)
 	v.start = time.Now()
 	s.update(v)
-	if v.start.Before(deadline) && s.main.want != supervise.WantExit {
+	if v.start.Before(deadline) && v.want != supervise.WantExit {
 		time.Sleep(time.Second)
 	}
 }
