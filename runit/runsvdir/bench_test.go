@@ -186,8 +186,8 @@ func BenchmarkPickup100(b *testing.B) {
 
 // execFloor times n concurrent syscall.ForkExec of a fresh service's
 // ./run (#!/bin/sh, exec sleep) from this Go process, which is what any Go
-// supervisor host pays to start them: Go's fork holds syscall.ForkLock
-// until the vforked child has exec'd, so starts go one at a time. The
+// supervisor host pays to start them: each start waits until its vforked
+// child has exec'd, so the exec cost of the machine sets the pace. The
 // processes are killed and reaped by PID.
 func execFloor(b *testing.B, n int) float64 {
 	b.Helper()
