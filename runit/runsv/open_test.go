@@ -200,3 +200,55 @@ func TestRestartDelaySkippedOnExit(t *testing.T) {
 		}
 	}
 }
+
+// supervise/ok is a hard link of supervise/control, which runsv holds open
+// for reading: sv's open of ok for writing succeeds exactly while runsv
+// runs, and a service costs one descriptor less. An ok FIFO of its own
+// (runit's) is replaced by the link.
+func TestOkIsLinkOfControl(t *testing.T) {
+	dir := t.TempDir()
+	testenv.WriteScript(t, filepath.Join(dir, "run"), "exec sleep 1000")
+	testenv.WriteScript(t, filepath.Join(dir, "log", "run"), "exec cat")
+	for _, sup := range []string{"supervise", "log/supervise"} {
+		if err := os.MkdirAll(filepath.Join(dir, sup), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mkfifo(filepath.Join(dir, sup, "ok"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := fdCount(t)
+	s, stderr, err := open(t, dir)
+	if err != nil {
+		t.Fatalf("open: %v %s", err, stderr)
+	}
+	// dir, pipe (2), and per service lock and control: no ok descriptors.
+	if got := fdCount(t) - before; got != 1+2+2*2 {
+		t.Errorf("Open holds %d descriptors, want 7", got)
+	}
+	okOpen := func(sup string) error {
+		fd, err := syscall.Open(filepath.Join(dir, sup, "ok"), syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			syscall.Close(fd)
+		}
+		return err
+	}
+	for _, sup := range []string{"supervise", "log/supervise"} {
+		var ok, ctl syscall.Stat_t
+		if syscall.Lstat(filepath.Join(dir, sup, "ok"), &ok) != nil || syscall.Lstat(filepath.Join(dir, sup, "control"), &ctl) != nil || ok.Ino != ctl.Ino {
+			t.Errorf("%s/ok (inode %d) is not a link of %s/control (inode %d)", sup, ok.Ino, sup, ctl.Ino)
+		}
+		if ok.Mode&syscall.S_IFMT != syscall.S_IFIFO || ok.Mode&0o777 != 0o600 {
+			t.Errorf("%s/ok mode %o, want a FIFO 0600", sup, ok.Mode)
+		}
+		if err := okOpen(sup); err != nil {
+			t.Errorf("%s/ok while runsv runs: %v", sup, err)
+		}
+	}
+	s.release()
+	for _, sup := range []string{"supervise", "log/supervise"} {
+		if err := okOpen(sup); err != syscall.ENXIO {
+			t.Errorf("%s/ok after runsv: %v, want ENXIO (runsv not running)", sup, err)
+		}
+	}
+}
