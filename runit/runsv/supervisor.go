@@ -275,18 +275,8 @@ func (s *Supervisor) openControl(v *svc, check string) error {
 func (s *Supervisor) openOK(v *svc) error {
 	name := v.prefix + "supervise/ok"
 	control := v.prefix + "supervise/control"
-	if unix.Linkat(s.dirfd, control, s.dirfd, name, 0) == nil {
+	if s.isFIFO(control) && s.linkOK(control, name) {
 		return nil
-	}
-	// An ok of runit's own (or of an earlier build): replace it with the
-	// link, atomically, if the folder allows.
-	tmp := name + ".new"
-	unix.Unlinkat(s.dirfd, tmp, 0)
-	if unix.Linkat(s.dirfd, control, s.dirfd, tmp, 0) == nil {
-		if unix.Renameat(s.dirfd, tmp, s.dirfd, name) == nil {
-			return nil
-		}
-		unix.Unlinkat(s.dirfd, tmp, 0)
 	}
 	unix.Mkfifoat(s.dirfd, name, 0o600)
 	fd, err := unix.Openat(s.dirfd, name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
@@ -295,6 +285,32 @@ func (s *Supervisor) openOK(v *svc) error {
 	}
 	v.ok = fd
 	return nil
+}
+
+// linkOK makes ok a hard link of control, replacing an ok of runit's own
+// (or of an earlier build) atomically. It reports whether ok is the link.
+func (s *Supervisor) linkOK(control, ok string) bool {
+	if unix.Linkat(s.dirfd, control, s.dirfd, ok, 0) == nil {
+		return true
+	}
+	tmp := ok + ".new"
+	unix.Unlinkat(s.dirfd, tmp, 0)
+	if unix.Linkat(s.dirfd, control, s.dirfd, tmp, 0) != nil {
+		return false
+	}
+	if unix.Renameat(s.dirfd, tmp, s.dirfd, ok) != nil {
+		unix.Unlinkat(s.dirfd, tmp, 0)
+		return false
+	}
+	return true
+}
+
+// isFIFO tells whether name (relative to the service dir) is a FIFO; a
+// log's control need not be (the quirk in Open), and an ok linked to a
+// regular file would answer sv's open with no runsv behind it.
+func (s *Supervisor) isFIFO(name string) bool {
+	var st unix.Stat_t
+	return unix.Fstatat(s.dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
 }
 
 // sameFile tells whether a and b (relative to the service dir) are the
