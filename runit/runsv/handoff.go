@@ -9,14 +9,6 @@ import (
 	"sysconf/runit/supervise"
 )
 
-// supervise.HandoverFile, in a supervise directory, asks a supervisor that
-// is told to exit (Exit, SIGTERM: what runsvdir does to a removed entry,
-// not sv's x) to leave its service and logger running for the next
-// supervisor of that supervise directory instead of stopping them.
-// sysconf's `apply --no-restart` writes it while it swaps a service's
-// directory for a new one that links the same supervise directory, and
-// removes it after.
-
 // Handoffs carries the processes of a supervisor that handed them over to
 // the next supervisor that opens the same supervise directory in this
 // process (runsvdir's host): they are its reaper's children, which

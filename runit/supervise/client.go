@@ -20,9 +20,12 @@ const (
 	PIDFile     = "pid"
 
 	// HandoverFile is sysconf's own: present while a supervisor is told
-	// to exit, it makes sysconf's runsv leave the service and its logger
-	// running for the next supervisor of the same supervise directory
-	// (`sysconf apply --no-restart`). runit's runsv ignores it.
+	// to exit (SIGTERM, what runsvdir does to a removed entry; not sv's
+	// x), it makes sysconf's runsv leave the service and its logger
+	// running for the next supervisor of the same supervise directory.
+	// `sysconf apply --no-restart` writes it while it swaps a service's
+	// directory for a new one linking the same supervise directory, and
+	// removes it after. runit's runsv ignores it.
 	HandoverFile = "handover"
 )
 
