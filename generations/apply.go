@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"sort"
 	"time"
 
@@ -14,15 +12,15 @@ import (
 
 // Event is one step of an apply, for progress displays and --json.
 type Event struct {
-	Kind       string `json:"kind"` // build, generation, unchanged, switch, start, restart, defer, stop, await, up, failed, rollback, unsupervised, done
+	Kind       string `json:"kind"` // build, generation, unchanged, switch, start, restart, defer, stop, await, up, failed, rollback, unsupervised, warning, done
 	Service    string `json:"service,omitempty"`
 	Generation int    `json:"generation,omitempty"`
 	Message    string `json:"message,omitempty"`
 }
 
-// Options are the inputs of Apply besides the Manifest.
+// Options are the inputs of Apply, Rollback and SwitchRunlevel besides
+// the Manifest.
 type Options struct {
-	Root       string            // the machine's root; "" is "/"
 	Sources    map[string][]byte // copied into the generation's sources/
 	Version    string            // sysconf's version, recorded in manifest.json
 	Level      string            // runlevel to run; "" keeps the current one, else "default"
@@ -35,6 +33,10 @@ type Options struct {
 	Settle     time.Duration     // how long a service must stay up to count as up; 0 is 1 s, <0 is none
 	Now        time.Time         // creation time; zero is time.Now()
 	Events     func(Event)       // progress; may be nil
+	// AfterStep, when set, is called after each step of the activation
+	// (1, 2, …). It is the crash tests' hook: they kill the process there,
+	// to show that a crash after any step leaves one whole generation.
+	AfterStep func(step int)
 }
 
 // Result says what Apply (or Rollback) did.
@@ -99,79 +101,69 @@ func running(rec *Record, level string) map[string]string {
 // switch back to the previous generation (unless NoRollback) and return a
 // *HealthError. It holds the apply lock throughout: a second Apply fails
 // with ErrLocked.
-func Apply(ctx context.Context, m Manifest, o Options) (*Result, error) {
-	if o.Root != "" {
-		// A fresh machine folder: the demo's and the tests' first apply.
-		if err := os.MkdirAll(o.Root, 0o755); err != nil {
-			return nil, fmt.Errorf("create root: %w", err)
-		}
-	}
-	r, err := openRoot(o.Root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	lock, err := lockRoot(r)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Unlock()
-	st := newStepper()
-	if err := recoverRoot(r); err != nil {
-		return nil, err
-	}
-	st.step()
-	cur, curLevel, _ := current(r)
-	var rec *Record
-	res := &Result{}
-	if cur != nil && cur.Hash == m.Hash() {
-		rec = cur
-		o.emit(Event{Kind: "unchanged", Generation: cur.Number})
-		if o.Level == "" || o.Level == curLevel {
-			res.Generation = cur.Number
-			if !o.Test && !o.BootOnly {
-				if b, _ := bootDefault(r); b != cur.Number {
-					return res, activate(r, &activation{rec: cur, level: curLevel, boot: true, st: st})
-				}
-			}
-			if o.BootOnly {
-				return res, activate(r, &activation{rec: cur, level: curLevel, boot: true, st: st})
-			}
-			res.Kept = len(cur.Runlevels[curLevel])
-			return res, nil
-		}
-	} else {
-		now := o.Now
-		if now.IsZero() {
-			now = time.Now()
-		}
-		o.emit(Event{Kind: "build"})
-		if rec, err = build(r, m, o.Sources, o.Version, now); err != nil {
-			return nil, err
-		}
-		res.Created = true
-		o.emit(Event{Kind: "generation", Generation: rec.Number})
+func (g *Root) Apply(ctx context.Context, m Manifest, o Options) (*Result, error) {
+	var res *Result
+	err := g.locked(finishFirst, func(s state) error {
+		st := &stepper{hook: o.AfterStep}
 		st.step()
-	}
-	level, err := levelOf(rec, o.Level, curLevel)
-	if err != nil {
-		return nil, err
-	}
-	return res, switchTo(ctx, r, rec, level, cur, curLevel, o, res, st)
+		// A current link that is not sysconf's (runit's own folder) is
+		// no current generation: apply takes the machine over.
+		cur, curLevel := s.cur, s.level
+		var rec *Record
+		res = &Result{}
+		if cur != nil && cur.Hash == m.Hash() {
+			rec = cur
+			o.emit(Event{Kind: "unchanged", Generation: cur.Number})
+			if o.Level == "" || o.Level == curLevel {
+				res.Generation = cur.Number
+				if !o.Test && !o.BootOnly {
+					if b, _ := g.bootDefault(); b != cur.Number {
+						return g.activate(&activation{rec: cur, level: curLevel, boot: true, st: st})
+					}
+				}
+				if o.BootOnly {
+					return g.activate(&activation{rec: cur, level: curLevel, boot: true, st: st})
+				}
+				res.Kept = len(cur.Runlevels[curLevel])
+				return nil
+			}
+		} else {
+			now := o.Now
+			if now.IsZero() {
+				now = time.Now()
+			}
+			o.emit(Event{Kind: "build"})
+			var err error
+			if rec, err = g.build(m, o.Sources, o.Version, now); err != nil {
+				res = nil
+				return err
+			}
+			res.Created = true
+			o.emit(Event{Kind: "generation", Generation: rec.Number})
+			st.step()
+		}
+		level, err := levelOf(rec, o.Level, curLevel)
+		if err != nil {
+			res = nil
+			return err
+		}
+		return g.switchTo(ctx, rec, level, cur, curLevel, o, res, st)
+	})
+	return res, err
 }
 
 // switchTo activates rec at level, replacing cur, and runs the health check.
-func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *Record, curLevel string, o Options, res *Result, st *stepper) error {
+func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Record, curLevel string, o Options, res *Result, st *stepper) error {
 	res.Generation = rec.Number
 	a := &activation{rec: rec, level: level, live: !o.BootOnly, boot: !o.Test, force: o.Force, others: []*Record{cur}, st: st}
 	if o.BootOnly {
 		res.BootOnly = true
-		return activate(r, a)
+		return g.activate(a)
 	}
 	if cur != nil {
 		res.Previous = cur.Number
 	}
-	root := r.Name()
+	root := g.r.Name()
 	before, after := running(cur, curLevel), running(rec, level)
 	oldPIDs := map[string]int{}
 	var await []string
@@ -209,7 +201,7 @@ func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *R
 	sort.Strings(res.Stopped)
 	a.keep = res.Deferred
 	sort.Strings(await)
-	if err := activate(r, a); err != nil {
+	if err := g.activate(a); err != nil {
 		return err
 	}
 	handedOver(root, rec, res, oldPIDs, &await)
@@ -226,9 +218,9 @@ func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *R
 	for _, n := range res.Stopped {
 		o.emit(Event{Kind: "stop", Service: n})
 	}
-	if !Supervised(root) {
+	if !g.Supervised() {
 		res.Unsupervised = true
-		o.emit(Event{Kind: "unsupervised", Message: unsupervisedMessage(root)})
+		o.emit(Event{Kind: "unsupervised", Message: g.unsupervisedMessage()})
 		return nil
 	}
 	timeout := o.Timeout
@@ -254,7 +246,7 @@ func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *R
 	o.emit(Event{Kind: "rollback", Generation: cur.Number})
 	// A deferred service still runs cur's definition: hand it back.
 	back := &activation{rec: cur, level: curLevel, live: true, boot: !o.Test, others: []*Record{rec}, keep: res.Deferred}
-	if rerr := activate(r, back); rerr != nil {
+	if rerr := g.activate(back); rerr != nil {
 		return fmt.Errorf("%w; rollback to generation %d: %v", he, cur.Number, rerr)
 	}
 	res.RolledBack = true
@@ -277,121 +269,72 @@ func normallyDown(rec *Record, name string) bool {
 	return false
 }
 
-func unsupervisedMessage(root string) string {
-	return "nothing is supervising " + root + "/service; start it with: runsvdir -P " + root + "/service"
-}
-
-// current returns the current generation's record and runlevel, nil if none.
-func current(r *os.Root) (*Record, string, error) {
-	n, level, err := readLevelLink(r, "current")
-	if errors.Is(err, fs.ErrNotExist) {
-		if _, nerr := r.Lstat(RunsvdirDir + "/current.new"); nerr == nil {
-			// A crash between runsvchdir's two renames: previous is
-			// still the running generation, and recovery moves it back.
-			n, level, err = readLevelLink(r, "previous")
-		}
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	rec, err := readRecord(r, n)
-	return rec, level, err
-}
-
-// bootDefault returns the boot default generation, 0 if none.
-func bootDefault(r *os.Root) (int, error) {
-	text, err := r.Readlink(BootLink)
-	if err != nil {
-		return 0, err
-	}
-	n, _, ok := parseGenLink("var/lib/sysconf/" + text)
-	if !ok {
-		return 0, fmt.Errorf("%s -> %s: not a generation", BootLink, text)
-	}
-	return n, nil
+func (g *Root) unsupervisedMessage() string {
+	service := g.r.Name() + "/" + g.l.Service
+	return "nothing is supervising " + service + "; start it with: runsvdir -P " + service
 }
 
 // Rollback switches the root to generation to (0: the one before the
 // current), with the same health check as Apply.
-func Rollback(ctx context.Context, to int, o Options) (*Result, error) {
-	r, err := openRoot(o.Root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	lock, err := lockRoot(r)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Unlock()
-	if err := recoverRoot(r); err != nil {
-		return nil, err
-	}
-	cur, curLevel, err := current(r)
-	if err != nil {
-		return nil, err
-	}
-	if cur == nil {
-		return nil, fmt.Errorf("rollback: %w", ErrNoCurrent)
-	}
-	if to == 0 {
-		if p, _, err := readLevelLink(r, "previous"); err == nil && p != cur.Number {
-			to = p
-		} else {
-			ns, _ := numbers(r)
-			for _, n := range ns {
-				if n < cur.Number {
-					to = n
-				}
-			}
+func (g *Root) Rollback(ctx context.Context, to int, o Options) (*Result, error) {
+	var res *Result
+	err := g.locked(finishFirst, func(s state) error {
+		cur, curLevel := s.cur, s.level
+		if s.curErr != nil {
+			return s.curErr
+		}
+		if cur == nil {
+			return fmt.Errorf("rollback: %w", ErrNoCurrent)
 		}
 		if to == 0 {
-			return nil, fmt.Errorf("rollback from generation %d: %w: no earlier generation", cur.Number, ErrNotFound)
+			if p, _, err := g.readLevelLink("previous"); err == nil && p != cur.Number {
+				to = p
+			} else {
+				ns, _ := g.numbers()
+				for _, n := range ns {
+					if n < cur.Number {
+						to = n
+					}
+				}
+			}
+			if to == 0 {
+				return fmt.Errorf("rollback from generation %d: %w: no earlier generation", cur.Number, ErrNotFound)
+			}
 		}
-	}
-	rec, err := readRecord(r, to)
-	if err != nil {
-		return nil, fmt.Errorf("rollback: %w", err)
-	}
-	level, err := levelOf(rec, o.Level, curLevel)
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{}
-	return res, switchTo(ctx, r, rec, level, cur, curLevel, o, res, newStepper())
+		rec, err := g.readRecord(to)
+		if err != nil {
+			return fmt.Errorf("rollback: %w", err)
+		}
+		level, err := levelOf(rec, o.Level, curLevel)
+		if err != nil {
+			return err
+		}
+		res = &Result{}
+		return g.switchTo(ctx, rec, level, cur, curLevel, o, res, &stepper{hook: o.AfterStep})
+	})
+	return res, err
 }
 
-// SwitchRunlevel runs another runlevel of the current generation.
-func SwitchRunlevel(ctx context.Context, level string, o Options) (*Result, error) {
-	r, err := openRoot(o.Root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	lock, err := lockRoot(r)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Unlock()
-	if err := recoverRoot(r); err != nil {
-		return nil, err
-	}
-	cur, curLevel, err := current(r)
-	if err != nil {
-		return nil, err
-	}
-	if cur == nil {
-		return nil, fmt.Errorf("runlevel %s: %w", level, ErrNoCurrent)
-	}
-	if _, ok := cur.Runlevels[level]; !ok {
-		return nil, fmt.Errorf("runlevel %s: %w in generation %d", level, ErrNotFound, cur.Number)
-	}
-	o.Test = true // a runlevel switch does not change the boot default
-	res := &Result{}
-	return res, switchTo(ctx, r, cur, level, cur, curLevel, o, res, newStepper())
+// SwitchRunlevel runs another runlevel of the current generation. It does
+// not change the boot default.
+func (g *Root) SwitchRunlevel(ctx context.Context, level string, o Options) (*Result, error) {
+	var res *Result
+	err := g.locked(finishFirst, func(s state) error {
+		cur, curLevel := s.cur, s.level
+		if s.curErr != nil {
+			return s.curErr
+		}
+		if cur == nil {
+			return fmt.Errorf("runlevel %s: %w", level, ErrNoCurrent)
+		}
+		if _, ok := cur.Runlevels[level]; !ok {
+			return fmt.Errorf("runlevel %s: %w in generation %d", level, ErrNotFound, cur.Number)
+		}
+		o.Test = true
+		res = &Result{}
+		return g.switchTo(ctx, cur, level, cur, curLevel, o, res, &stepper{hook: o.AfterStep})
+	})
+	return res, err
 }
 
 // handedOver checks, once the old supervisors are gone, that each deferred

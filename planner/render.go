@@ -15,7 +15,7 @@ import (
 // runs ./run in the entry itself (the physical folder behind the links).
 // logUp does the same from the entry's log/ folder.
 var (
-	serviceUp = strings.Repeat("../", strings.Count(generations.StoreDir, "/")+2)
+	serviceUp = generations.SandboxLayout.RootFromStoreEntry()
 	logUp     = serviceUp + "../"
 )
 

@@ -34,7 +34,12 @@ current generation's.`,
 }
 
 func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
-	st, err := generations.ReadStatus(a.root)
+	g, err := a.openRoot()
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	st, err := g.Status()
 	if errors.Is(err, generations.ErrNoCurrent) {
 		return &exitError{code: 1, msg: "no generation under " + a.root + ": run sysconf apply first"}
 	}
@@ -55,7 +60,7 @@ func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
 	}
 	if !st.Supervised {
 		fmt.Fprintf(stderr, "warning: nothing is supervising %s; start it with: runsvdir -P %s\n",
-			filepath.Join(a.root, "service"), filepath.Join(a.root, "service"))
+			filepath.Join(a.root, g.Layout().Service), filepath.Join(a.root, g.Layout().Service))
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tSTATE\tPID\tUPTIME\tNOTE")
