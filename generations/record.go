@@ -230,9 +230,48 @@ func (g *Root) readRecord(n int) (*Record, error) {
 		}
 		return nil, fmt.Errorf("read generation %d: %w", n, err)
 	}
+	rec, err := g.l.decodeRecord(b, n)
+	if err != nil {
+		return nil, fmt.Errorf("read generation %d: %w", n, err)
+	}
+	return rec, nil
+}
+
+// decodeRecord decodes generation n's manifest.json. Activation links and
+// removes what a record names, so a record must hold together before it is
+// used: its number is n, its manifest passes the checks a build makes, and
+// every store path is the layout's store entry of a service it describes,
+// never a path elsewhere under the root. A failure wraps ErrInvalid.
+func (l Layout) decodeRecord(b []byte, n int) (*Record, error) {
 	var rec Record
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, fmt.Errorf("read generation %d: %w", n, err)
+		return nil, fmt.Errorf("manifest.json: %w: %v", ErrInvalid, err)
+	}
+	if rec.Number != n {
+		return nil, fmt.Errorf("manifest.json: %w: number %d", ErrInvalid, rec.Number)
+	}
+	if err := checkManifest(rec.Manifest, l); err != nil {
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
+	services := map[string]Service{}
+	for _, s := range rec.Manifest.Services {
+		services[s.Name] = s
+	}
+	for name, p := range rec.StorePaths {
+		s, ok := services[name]
+		if !ok || p != l.StorePath(s) {
+			return nil, fmt.Errorf("manifest.json: %w: store path of %s: %q", ErrInvalid, name, p)
+		}
+	}
+	for level, names := range rec.Runlevels {
+		if err := checkName(level); err != nil {
+			return nil, fmt.Errorf("manifest.json: runlevel %q: %w", level, ErrInvalid)
+		}
+		for _, name := range names {
+			if _, ok := rec.StorePaths[name]; !ok {
+				return nil, fmt.Errorf("manifest.json: %w: runlevel %s: service %s has no store path", ErrInvalid, level, name)
+			}
+		}
 	}
 	return &rec, nil
 }
