@@ -279,13 +279,10 @@ func (g *Root) unsupervisedMessage() string {
 func (g *Root) Rollback(ctx context.Context, to int, o Options) (*Result, error) {
 	var res *Result
 	err := g.locked(finishFirst, func(s state) error {
+		if err := s.needCurrent("rollback"); err != nil {
+			return err
+		}
 		cur, curLevel := s.cur, s.level
-		if s.curErr != nil {
-			return s.curErr
-		}
-		if cur == nil {
-			return fmt.Errorf("rollback: %w", ErrNoCurrent)
-		}
 		if to == 0 {
 			if p, _, err := g.readLevelLink("previous"); err == nil && p != cur.Number {
 				to = p
@@ -320,13 +317,10 @@ func (g *Root) Rollback(ctx context.Context, to int, o Options) (*Result, error)
 func (g *Root) SwitchRunlevel(ctx context.Context, level string, o Options) (*Result, error) {
 	var res *Result
 	err := g.locked(finishFirst, func(s state) error {
+		if err := s.needCurrent("runlevel " + level); err != nil {
+			return err
+		}
 		cur, curLevel := s.cur, s.level
-		if s.curErr != nil {
-			return s.curErr
-		}
-		if cur == nil {
-			return fmt.Errorf("runlevel %s: %w", level, ErrNoCurrent)
-		}
 		if _, ok := cur.Runlevels[level]; !ok {
 			return fmt.Errorf("runlevel %s: %w in generation %d", level, ErrNotFound, cur.Number)
 		}

@@ -71,6 +71,18 @@ type state struct {
 	journal *journal
 }
 
+// needCurrent says why a command (what) that starts from the current
+// generation cannot go on: it could not be read, or there is none.
+func (s state) needCurrent(what string) error {
+	if s.curErr != nil {
+		return s.curErr
+	}
+	if s.cur == nil {
+		return fmt.Errorf("%s: %w", what, ErrNoCurrent)
+	}
+	return nil
+}
+
 // locked is the one preamble of every command that writes: take the apply
 // lock (failing with ErrLocked when another holds it), recover as p says,
 // read the current generation, run fn, release the lock.
