@@ -26,15 +26,15 @@ type activation struct {
 
 // preflight finds every obstacle before anything changes: unmanaged files
 // in the way, a service folder (Layout.Service) that is not ours.
-func (g *Root) preflight(a *activation) error {
+func (g *Root) preflight(m Manifest, live, boot, force bool) error {
 	r := g.r
-	files, err := a.rec.Manifest.fileSet(g.l)
+	files, err := m.fileSet(g.l)
 	if err != nil {
 		return err
 	}
 	var blocked []string
 	for rel, f := range files {
-		if f.boot && !a.boot || !f.boot && !a.live {
+		if f.boot && !boot || !f.boot && !live {
 			continue
 		}
 		if err := g.noLinkParents(rel); err != nil {
@@ -44,20 +44,20 @@ func (g *Root) preflight(a *activation) error {
 		if err != nil {
 			return err
 		}
-		if exists && !ours && !a.force {
+		if exists && !ours && !force {
 			blocked = append(blocked, "/"+rel)
 		}
 	}
-	if a.live {
+	if live {
 		if fi, err := r.Lstat(g.l.Service); err == nil {
 			text, _ := r.Readlink(g.l.Service)
-			if fi.Mode()&fs.ModeSymlink == 0 || text != g.l.Current() && !a.force {
+			if fi.Mode()&fs.ModeSymlink == 0 || text != g.l.Current() && !force {
 				blocked = append(blocked, "/"+g.l.Service)
 			}
 		}
 		if exists, ours, err := g.isOurLink(g.l.Definitions); err != nil {
 			return err
-		} else if exists && !ours && !a.force {
+		} else if exists && !ours && !force {
 			blocked = append(blocked, "/"+g.l.Definitions)
 		}
 	}
@@ -75,7 +75,7 @@ func (g *Root) preflight(a *activation) error {
 // the boot default.
 func (g *Root) activate(a *activation) error {
 	r := g.r
-	if err := g.preflight(a); err != nil {
+	if err := g.preflight(a.rec.Manifest, a.live, a.boot, a.force); err != nil {
 		return err
 	}
 	n := a.rec.Number

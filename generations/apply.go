@@ -116,18 +116,28 @@ func (g *Root) Apply(ctx context.Context, m Manifest, o Options) (*Result, error
 			o.emit(Event{Kind: "unchanged", Generation: cur.Number})
 			if o.Level == "" || o.Level == curLevel {
 				res.Generation = cur.Number
-				if !o.Test && !o.BootOnly {
-					if b, _ := g.bootDefault(); b != cur.Number {
-						return g.activate(&activation{rec: cur, level: curLevel, boot: true, st: st})
-					}
-				}
 				if o.BootOnly {
-					return g.activate(&activation{rec: cur, level: curLevel, boot: true, st: st})
+					return g.promote(cur, curLevel, nil, st)
 				}
 				res.Kept = len(cur.Runlevels[curLevel])
-				return nil
+				if b, _ := g.bootDefault(); b == cur.Number || o.Test {
+					return nil
+				}
+				// Running, but not the boot default yet (apply --test, or
+				// a crash during a health check): it becomes the default
+				// once its services are up.
+				if err := g.check(ctx, cur, g.awaitable(cur, curLevel), nil, o, res); err != nil {
+					return err
+				}
+				return g.promote(cur, curLevel, nil, st)
 			}
 		} else {
+			// Refuse before recording anything: a generation that was
+			// never activated and is not meant for boot must not exist.
+			if err := g.preflight(m, !o.BootOnly, !o.Test, o.Force); err != nil {
+				res = nil
+				return err
+			}
 			now := o.Now
 			if now.IsZero() {
 				now = time.Now()
@@ -152,14 +162,26 @@ func (g *Root) Apply(ctx context.Context, m Manifest, o Options) (*Result, error
 	return res, err
 }
 
-// switchTo activates rec at level, replacing cur, and runs the health check.
+// switchTo activates rec at level, replacing cur, and runs the health
+// check. Only once it has passed (or when nothing supervises the root, so
+// there is nothing to check) does rec become the boot default, unless
+// o.Test: a failing switch never moves the boot default, not even for a
+// moment. o.BootOnly makes rec the boot default without running it.
 func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Record, curLevel string, o Options, res *Result, st *stepper) error {
 	res.Generation = rec.Number
-	a := &activation{rec: rec, level: level, live: !o.BootOnly, boot: !o.Test, force: o.Force, others: []*Record{cur}, st: st}
 	if o.BootOnly {
 		res.BootOnly = true
-		return g.activate(a)
+		if o.Test {
+			return nil
+		}
+		return g.activate(&activation{rec: rec, level: level, boot: true, force: o.Force, others: g.withBootDefault(cur), st: st})
 	}
+	// Refuse before anything changes what an activation as the boot
+	// default would refuse later (a stage script in the way).
+	if err := g.preflight(rec.Manifest, true, !o.Test, o.Force); err != nil {
+		return err
+	}
+	a := &activation{rec: rec, level: level, live: true, force: o.Force, others: []*Record{cur}, st: st}
 	if cur != nil {
 		res.Previous = cur.Number
 	}
@@ -218,6 +240,36 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	for _, n := range res.Stopped {
 		o.emit(Event{Kind: "stop", Service: n})
 	}
+	err := g.check(ctx, rec, await, oldPIDs, o, res)
+	var he *HealthError
+	if !errors.As(err, &he) {
+		if err != nil || o.Test {
+			return err
+		}
+		return g.promote(rec, level, cur, st)
+	}
+	if o.NoRollback || cur == nil {
+		return he
+	}
+	// Back to the generation that ran before, whole: its unchanged
+	// services never stopped, the changed ones get their old definition.
+	o.emit(Event{Kind: "rollback", Generation: cur.Number})
+	// A deferred service still runs cur's definition: hand it back.
+	// The boot default never moved: only the running system goes back.
+	back := &activation{rec: cur, level: curLevel, live: true, others: []*Record{rec}, keep: res.Deferred}
+	if rerr := g.activate(back); rerr != nil {
+		return fmt.Errorf("%w; rollback to generation %d: %v", he, cur.Number, rerr)
+	}
+	res.RolledBack = true
+	res.Generation, res.Previous = cur.Number, rec.Number
+	return he
+}
+
+// check is the health check: it waits until every service in names is up
+// (see awaitUp), and returns a *HealthError, recorded in res, for one that
+// is not. With nothing supervising the root there is nothing to wait for:
+// it says so (res.Unsupervised) and passes.
+func (g *Root) check(ctx context.Context, rec *Record, names []string, oldPIDs map[string]int, o Options, res *Result) error {
 	if !g.Supervised() {
 		res.Unsupervised = true
 		o.emit(Event{Kind: "unsupervised", Message: g.unsupervisedMessage()})
@@ -231,27 +283,45 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	if settle == 0 {
 		settle = time.Second
 	}
-	err := awaitUp(ctx, root, rec, await, oldPIDs, timeout, settle, o.emit)
+	err := awaitUp(ctx, g.r.Name(), rec, names, oldPIDs, timeout, settle, o.emit)
 	var he *HealthError
-	if !errors.As(err, &he) {
-		return err
+	if errors.As(err, &he) {
+		res.Failed = he
+		o.emit(Event{Kind: "failed", Service: he.Service, Message: he.Reason})
 	}
-	res.Failed = he
-	o.emit(Event{Kind: "failed", Service: he.Service, Message: he.Reason})
-	if o.NoRollback || cur == nil {
-		return he
+	return err
+}
+
+// awaitable lists the services of rec's level that the health check waits
+// for: all but those with a down file.
+func (g *Root) awaitable(rec *Record, level string) []string {
+	var out []string
+	for _, name := range rec.Runlevels[level] {
+		if !normallyDown(rec, name) {
+			out = append(out, name)
+		}
 	}
-	// Back to the generation that ran before, whole: its unchanged
-	// services never stopped, the changed ones get their old definition.
-	o.emit(Event{Kind: "rollback", Generation: cur.Number})
-	// A deferred service still runs cur's definition: hand it back.
-	back := &activation{rec: cur, level: curLevel, live: true, boot: !o.Test, others: []*Record{rec}, keep: res.Deferred}
-	if rerr := g.activate(back); rerr != nil {
-		return fmt.Errorf("%w; rollback to generation %d: %v", he, cur.Number, rerr)
+	sort.Strings(out)
+	return out
+}
+
+// promote makes rec (running at level, or not running with apply --boot)
+// the boot default: its stage scripts replace those of the generations it
+// follows (cur, and the boot default so far), and the boot link moves.
+func (g *Root) promote(rec *Record, level string, cur *Record, st *stepper) error {
+	return g.activate(&activation{rec: rec, level: level, boot: true, others: g.withBootDefault(cur), st: st})
+}
+
+// withBootDefault returns cur and the boot default's record: the
+// generations whose stage scripts may be installed.
+func (g *Root) withBootDefault(cur *Record) []*Record {
+	out := []*Record{cur}
+	if b, err := g.bootDefault(); err == nil && (cur == nil || b != cur.Number) {
+		if br, err := g.readRecord(b); err == nil {
+			out = append(out, br)
+		}
 	}
-	res.RolledBack = true
-	res.Generation, res.Previous = cur.Number, rec.Number
-	return he
+	return out
 }
 
 // normallyDown reports whether a service has a down file: runsv does not

@@ -69,10 +69,19 @@ func crashManifests() (Manifest, Manifest) {
 }
 
 // checkWhole asserts that root runs generation rec completely: its services
-// in service/ and etc/sv, its runlevel links, its managed files and stage
-// scripts, nothing of another generation's.
+// in service/ and etc/sv, its runlevel links, its managed files, nothing of
+// another generation's; and that the stage scripts are wholly the boot
+// default's (rec's, once it has become the boot default).
 func checkWhole(t *testing.T, root string, rec *Record, others ...*Record) {
 	t.Helper()
+	bootRec := rec
+	if text, err := os.Readlink(filepath.Join(root, SandboxLayout.BootLink())); err == nil {
+		n, _ := strconv.Atoi(filepath.Base(text))
+		if bootRec, err = openT(t, root).Load(n); err != nil {
+			t.Fatalf("boot -> %s: %v", text, err)
+		}
+	}
+	bootFiles, _ := bootRec.Manifest.fileSet(SandboxLayout)
 	for level, names := range rec.Runlevels {
 		for _, n := range names {
 			got, err := filepath.EvalSymlinks(filepath.Join(root, SandboxLayout.Runlevels, level, n))
@@ -89,10 +98,20 @@ func checkWhole(t *testing.T, root string, rec *Record, others ...*Record) {
 		}
 	}
 	files, _ := rec.Manifest.fileSet(SandboxLayout)
+	for rel, f := range bootFiles {
+		if f.boot {
+			files[rel] = f
+		}
+	}
+	for rel, f := range files {
+		if f.boot && bootFiles[rel].content == nil {
+			delete(files, rel)
+		}
+	}
 	for rel, f := range files {
 		b, err := os.ReadFile(filepath.Join(root, rel))
 		if err != nil || string(b) != string(f.content) {
-			t.Errorf("generation %d: /%s = %q (%v), want %q", rec.Number, rel, b, err, f.content)
+			t.Errorf("generation %d (boot %d): /%s = %q (%v), want %q", rec.Number, bootRec.Number, rel, b, err, f.content)
 		}
 	}
 	for _, o := range others {
@@ -153,6 +172,11 @@ func TestCrashEveryStep(t *testing.T) {
 			t.Fatalf("k=%d: recovery after crash: %v", k, err)
 		}
 		cur, _, _ = openT(t, root).Current()
+		// The boot default moves only once the switch has succeeded: a
+		// generation that never ran whole is never the boot default.
+		if b, _ := os.Readlink(filepath.Join(root, SandboxLayout.BootLink())); b != "generations/1" && (b != "generations/2" || cur.Number != 2) {
+			t.Errorf("k=%d: boot -> %s while generation %d is current", k, b, cur.Number)
+		}
 		old, _ := openT(t, root).Load(1)
 		var others []*Record
 		if cur.Number != 1 {

@@ -54,7 +54,9 @@
 // gives up on a busy lock and runsvdir starts it again a second later;
 // ours waits for the lock). The health check waits for a pid other than
 // the old instance's that stays up for a second (Options.Settle) and whose
-// ./check, if any, passes.
+// ./check, if any, passes. Only then does the generation become the boot
+// default (its stage scripts and the boot link), so a failing switch never
+// leaves the machine to boot into it; Options.BootOnly is the exception.
 //
 // # Crash safety
 //
