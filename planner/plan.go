@@ -3,6 +3,7 @@ package planner
 import (
 	"io/fs"
 	"sort"
+	"strconv"
 
 	"sysconf/config"
 	"sysconf/generations"
@@ -33,6 +34,16 @@ func Plan(sys *config.System) generations.Manifest {
 	}
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
 	return m
+}
+
+// Origin is where s was declared, "FILE:LINE" with FILE relative to the
+// configuration folder (or "<sysconf>/MODULE/FILE" for a shipped module), as
+// recorded beside the tree. Empty for a service built without a range.
+func Origin(s *config.Service) string {
+	if s.DeclRange.Filename == "" {
+		return ""
+	}
+	return s.DeclRange.Filename + ":" + strconv.Itoa(s.DeclRange.Start.Line)
 }
 
 // Service renders one service's tree. The store adds the folders and the
@@ -72,5 +83,5 @@ func Service(s *config.Service) generations.Service {
 		file("log/run", 0o755, logRun(s))
 	}
 	sort.Slice(tree, func(i, j int) bool { return tree[i].Path < tree[j].Path })
-	return generations.Service{Name: s.Name, Tree: tree}
+	return generations.Service{Name: s.Name, Tree: tree, Origin: Origin(s)}
 }

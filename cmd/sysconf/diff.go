@@ -36,6 +36,6 @@ func (a *app) diff(n, m string, stdout io.Writer) error {
 			return err
 		}
 	}
-	writePlan(stdout, planner.Compare(&recs[0].Manifest, recs[1].Manifest), a.color(stdout))
+	writePlan(stdout, planner.Compare(&recs[0].Manifest, recs[1].Manifest), origins(&recs[0].Manifest, &recs[1].Manifest), a.color(stdout))
 	return nil
 }

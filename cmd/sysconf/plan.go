@@ -92,7 +92,7 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s\n", js)
 	} else {
-		writePlan(stdout, d, a.color(stdout))
+		writePlan(stdout, d, origins(old, &m), a.color(stdout))
 	}
 	if o.detailedExitCode && !d.Empty() {
 		return &exitError{code: 2}
@@ -133,8 +133,26 @@ func currentManifest(root string) (*int, *generations.Manifest, error) {
 	return &n, &rec.Manifest, nil
 }
 
-// writePlan prints the diff for a person.
-func writePlan(w io.Writer, d planner.Diff, color bool) {
+// origins maps each service name to where it was declared: in new, or in
+// old for a service new no longer has. Either may be nil.
+func origins(old, new *generations.Manifest) map[string]string {
+	out := map[string]string{}
+	for _, m := range []*generations.Manifest{old, new} {
+		if m == nil {
+			continue
+		}
+		for _, s := range m.Services {
+			if s.Origin != "" {
+				out[s.Name] = s.Origin
+			}
+		}
+	}
+	return out
+}
+
+// writePlan prints the diff for a person, each service followed by where
+// it is declared (from origins, when known).
+func writePlan(w io.Writer, d planner.Diff, origins map[string]string, color bool) {
 	paint := func(op, s string) string {
 		if !color {
 			return s
@@ -148,11 +166,17 @@ func writePlan(w io.Writer, d planner.Diff, color bool) {
 		}
 		return "\x1b[1m" + s + "\x1b[0m"
 	}
+	from := func(name string) string {
+		if o := origins[name]; o != "" {
+			return " (" + o + ")"
+		}
+		return ""
+	}
 	for _, n := range d.Added {
-		fmt.Fprintln(w, paint("+", "+ service "+n))
+		fmt.Fprintln(w, paint("+", "+ service "+n)+from(n))
 	}
 	for _, c := range d.Changed {
-		fmt.Fprintln(w, paint("~", "~ service "+c.Name))
+		fmt.Fprintln(w, paint("~", "~ service "+c.Name)+from(c.Name))
 		for _, e := range c.Entries {
 			fmt.Fprintln(w, paint(e.Op, "    "+e.Op+" "+e.Name))
 			for _, l := range e.Detail {
@@ -161,7 +185,7 @@ func writePlan(w io.Writer, d planner.Diff, color bool) {
 		}
 	}
 	for _, n := range d.Removed {
-		fmt.Fprintln(w, paint("-", "- service "+n))
+		fmt.Fprintln(w, paint("-", "- service "+n)+from(n))
 	}
 	for _, c := range d.Runlevels {
 		fmt.Fprintln(w, paint(c.Op, c.Op+" runlevel "+c.Name))
