@@ -76,6 +76,18 @@ service "db" { command = ["x", var.port] }`, vars: []string{"port=7"}, check: fu
 				t.Errorf("port = %s, want 7", got)
 			}
 		}},
+		{name: "untyped var flag is a string", src: `
+variable "greeting" {}
+variable "list" {}
+service "hi" {
+  run = "exec echo ${var.greeting} ${var.list}"
+}`, vars: []string{"greeting=hello", "list=[1, 2]"}, check: func(t *testing.T, s *System) {
+			// As in Terraform: a variable without a type takes the text
+			// itself, never an expression ("hello" is no reference).
+			if got := s.Services[0].Run; got != "exec echo hello [1, 2]" {
+				t.Errorf("run = %q, want %q", got, "exec echo hello [1, 2]")
+			}
+		}},
 		{name: "limits and log", src: `
 service "db" {
   command = ["x"]
