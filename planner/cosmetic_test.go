@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 
 	"sysconf/config"
 	"sysconf/generations"
@@ -62,5 +63,44 @@ func TestCosmeticEditsSameHashes(t *testing.T) {
 	}
 	if changed := planDir(t, "changed"); changed.Hash() == base.Hash() {
 		t.Error("a real change keeps the generation hash")
+	}
+}
+
+// TestStopSettingsAreMeaning wants a different store entry for each
+// different stop_timeout or stop_signal, and the same one for the same
+// meaning written differently (the defaults spelt out, SIG added).
+func TestStopSettingsAreMeaning(t *testing.T) {
+	hash := func(attrs string) string {
+		t.Helper()
+		sys, diags := config.Load(config.Options{FS: fstest.MapFS{"s.hcl": {Data: []byte("service \"db\" {\n  command = [\"postgres\"]\n" + attrs + "}\n")}}, Path: "."})
+		if diags.HasErrors() {
+			t.Fatalf("%s: %v", attrs, diags)
+		}
+		return Plan(sys).Services[0].StoreName()
+	}
+	def := hash("")
+	for _, same := range []string{
+		"stop_timeout = \"10s\"\n",
+		"stop_timeout = \"10000ms\"\n",
+		"stop_signal = \"TERM\"\n",
+		"stop_signal = \"SIGTERM\"\n",
+	} {
+		if got := hash(same); got != def {
+			t.Errorf("%q gives %s, the default gives %s", same, got, def)
+		}
+	}
+	seen := map[string]string{def: "defaults"}
+	for _, other := range []string{
+		"stop_timeout = \"3s\"\n",
+		"stop_timeout = \"0\"\n",
+		"stop_signal = \"INT\"\n",
+		"stop_signal = \"QUIT\"\n",
+		"stop_signal = \"INT\"\nstop_timeout = \"3s\"\n",
+	} {
+		h := hash(other)
+		if prev, ok := seen[h]; ok {
+			t.Errorf("%q gives the same store entry as %q", other, prev)
+		}
+		seen[h] = other
 	}
 }
