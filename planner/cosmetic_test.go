@@ -33,7 +33,7 @@ func TestCosmeticEditsSameHashes(t *testing.T) {
 		vars []string
 	}{
 		{dir: "comment_top"}, {dir: "file_renamed"}, {dir: "blocks_reordered"}, {dir: "block_moved"},
-		{dir: "split"}, {dir: "formatting"}, {dir: "module"},
+		{dir: "split"}, {dir: "formatting"}, {dir: "module"}, {dir: "module_moved"},
 		{dir: "base", vars: []string{"port=8080", "greeting=hello"}},
 	} {
 		t.Run(tt.dir, func(t *testing.T) {

@@ -49,6 +49,7 @@ func TestCosmeticEditsKeepServices(t *testing.T) {
 		{name: "files merged", orig: "split", edit: "base"},
 		{name: "formatting changed", edit: "formatting"},
 		{name: "module output instead of inline", edit: "module"},
+		{name: "module folder moved", orig: "module", edit: "module_moved"},
 		{name: "sysconf fmt on a badly formatted file", orig: "formatting", fmt: true},
 		{name: "var equal to the default", vars: []string{"-var", "port=8080", "-var", "greeting=hello"}},
 		{name: "a real change restarts its service", edit: "changed", restarted: []string{"web", "web/log"}},
