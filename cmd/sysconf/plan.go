@@ -55,6 +55,9 @@ type planJSON struct {
 	Current *int                       `json:"current_generation"`
 	Changes planner.Diff               `json:"changes"`
 	Outputs map[string]json.RawMessage `json:"outputs"` // the root module's outputs
+	// Origins says where each service is declared ("main.hcl:5"), for the
+	// planned services and the removed ones.
+	Origins map[string]string `json:"origins"`
 }
 
 func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
@@ -86,7 +89,7 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 			}
 			outs[o.Name] = v
 		}
-		js, err := json.MarshalIndent(planJSON{Hash: m.Hash(), Current: cur, Changes: d, Outputs: outs}, "", "  ")
+		js, err := json.MarshalIndent(planJSON{Hash: m.Hash(), Current: cur, Changes: d, Outputs: outs, Origins: origins(old, &m)}, "", "  ")
 		if err != nil {
 			return err
 		}
