@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -61,7 +62,8 @@ service "db" {
   command = ["/usr/bin/postgres", "-p", var.port]
   env     = { PGPORT = var.port }
 }`, check: func(t *testing.T, s *System) {
-			want := &Service{Name: "db", Command: []string{"/usr/bin/postgres", "-p", "5432"}, Env: map[string]string{"PGPORT": "5432"}, Enabled: true}
+			want := &Service{Name: "db", Command: []string{"/usr/bin/postgres", "-p", "5432"}, Env: map[string]string{"PGPORT": "5432"}, Enabled: true,
+				StopTimeout: DefaultStopTimeout, StopSignal: "TERM"}
 			if d := cmp.Diff(want, s.Services[0], cmpopts.IgnoreTypes(hcl.Range{})); d != "" {
 				t.Errorf("(-want +got)\n%s", d)
 			}
@@ -74,6 +76,42 @@ variable "port" {
 service "db" { command = ["x", var.port] }`, vars: []string{"port=7"}, check: func(t *testing.T, s *System) {
 			if got := s.Services[0].Command[1]; got != "7" {
 				t.Errorf("port = %s, want 7", got)
+			}
+		}},
+		{name: "untyped var flag is a string", src: `
+variable "greeting" {}
+variable "list" {}
+service "hi" {
+  run = "exec echo ${var.greeting} ${var.list}"
+}`, vars: []string{"greeting=hello", "list=[1, 2]"}, check: func(t *testing.T, s *System) {
+			// As in Terraform: a variable without a type takes the text
+			// itself, never an expression ("hello" is no reference).
+			if got := s.Services[0].Run; got != "exec echo hello [1, 2]" {
+				t.Errorf("run = %q, want %q", got, "exec echo hello [1, 2]")
+			}
+		}},
+		{name: "stop timeout and signal", src: `
+service "pg" {
+  command      = ["postgres"]
+  stop_timeout = "1m30s"
+  stop_signal  = "sigint"
+}
+service "forever" {
+  command      = ["x"]
+  stop_timeout = "0"
+  stop_signal  = "QUIT"
+}
+service "quick" {
+  command      = ["x"]
+  stop_timeout = "250ms"
+}`, check: func(t *testing.T, s *System) {
+			got := map[string]string{}
+			for _, sv := range s.Services {
+				got[sv.Name] = fmt.Sprint(sv.StopTimeout, " ", sv.StopSignal)
+			}
+			want := map[string]string{"forever": "0s QUIT", "pg": "1m30s INT", "quick": "250ms TERM"}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
 			}
 		}},
 		{name: "limits and log", src: `

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"time"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -44,6 +46,15 @@ type Service struct {
 	// Enabled false keeps the service in the generation (sv/, so sv can
 	// start it by hand) but out of every runlevel.
 	Enabled bool
+	// StopTimeout is how long the supervisor waits after the stop signal
+	// before it sends SIGKILL to the service's process group; 0 waits
+	// forever, as runit does. DefaultStopTimeout when not given; a whole
+	// number of milliseconds.
+	StopTimeout time.Duration
+	// StopSignal is the signal that asks the service to stop, by its name
+	// without SIG ("TERM", "INT"): one of StopSignals. DefaultStopSignal
+	// when not given.
+	StopSignal string
 
 	DeclRange hcl.Range
 }
@@ -87,6 +98,21 @@ type Log struct {
 
 	DeclRange hcl.Range
 }
+
+// DefaultStopTimeout is a service's stop_timeout when it gives none:
+// docs/transitions.md says why 10 seconds.
+const DefaultStopTimeout = 10 * time.Second
+
+// DefaultStopSignal is a service's stop_signal when it gives none: what
+// runit's runsv sends.
+const DefaultStopSignal = "TERM"
+
+// StopSignals are the names stop_signal accepts (written with or without
+// SIG, in any case): the signals whose default action ends a process, and
+// WINCH, which some servers (Apache httpd) take as "stop gracefully".
+// Signals that only pause or continue a process (STOP, TSTP, CONT) or are
+// ignored by default (CHLD, URG) would stop nothing.
+var StopSignals = []string{"ABRT", "ALRM", "HUP", "INT", "KILL", "PWR", "QUIT", "TERM", "USR1", "USR2", "WINCH"}
 
 // DefaultLogDir is where a log block without dir writes, one folder per service.
 const DefaultLogDir = "/var/log/sysconf"

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -17,6 +18,7 @@ var serviceSchema = &hcl.BodySchema{
 		{Name: "command"}, {Name: "run"}, {Name: "user"}, {Name: "group"}, {Name: "env"},
 		{Name: "chdir"}, {Name: "nice"}, {Name: "finish"}, {Name: "check"}, {Name: "down"},
 		{Name: "control"}, {Name: "depends_on"}, {Name: "enabled"}, {Name: "for_each"},
+		{Name: "stop_timeout"}, {Name: "stop_signal"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "limits"}, {Type: "log"}},
 }
@@ -265,6 +267,39 @@ func (a attrs) duration(name string) *int64 {
 	return &n
 }
 
+// stopTimeout reads stop_timeout: a Go duration string ("3s", "1m30s",
+// "500ms") of whole milliseconds, or "0" (wait forever). A bare number
+// other than 0 is refused: "3" could mean seconds or milliseconds.
+func (a attrs) stopTimeout(name string) (time.Duration, bool) {
+	s, at, ok := a.str(name)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d < 0 || d%time.Millisecond != 0 || d/time.Millisecond > 1<<40 {
+		a.m.l.add(errDiag(at.Expr.Range().Ptr(), "Invalid stop timeout", "%s must be a duration with its unit, in whole milliseconds, such as \"3s\", \"1m30s\" or \"500ms\", or \"0\" to wait forever; %q is not.", name, s))
+		return 0, false
+	}
+	return d, true
+}
+
+// stopSignal reads stop_signal: a name of StopSignals, with or without
+// SIG and in any case, returned as written in down-signal ("INT").
+func (a attrs) stopSignal(name string) (string, bool) {
+	s, at, ok := a.str(name)
+	if !ok {
+		return "", false
+	}
+	n := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "SIG")
+	for _, sig := range StopSignals {
+		if n == sig {
+			return sig, true
+		}
+	}
+	a.m.l.add(errDiag(at.Expr.Range().Ptr(), "Unknown stop signal", "%q is not a signal that stops a service: use one of %s (SIG may be added: \"SIGINT\").%s", s, strings.Join(StopSignals, ", "), didYouMean(n, StopSignals)))
+	return "", false
+}
+
 // script reads a shell script attribute, which may not be empty.
 func (a attrs) script(name string) string {
 	s, at, ok := a.str(name)
@@ -375,6 +410,14 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 	s.Check = a.script("check")
 	s.Down = a.boolean("down", false)
 	s.Enabled = a.boolean("enabled", true)
+	s.StopTimeout = DefaultStopTimeout
+	if d, ok := a.stopTimeout("stop_timeout"); ok {
+		s.StopTimeout = d
+	}
+	s.StopSignal = DefaultStopSignal
+	if sig, ok := a.stopSignal("stop_signal"); ok {
+		s.StopSignal = sig
+	}
 	if ctl, at, ok := a.strMap("control"); ok {
 		for _, k := range keys(ctl) {
 			if len(k) != 1 || !strings.Contains(controlLetters, k) {

@@ -236,9 +236,11 @@ func (r rootInputs) value(m *module, v *variableDecl) (cty.Value, *hcl.Range, bo
 	if !rv.has {
 		return rv.val, rv.rng, true
 	}
-	// A command-line string is the value itself for a primitive type, and
-	// an HCL expression ("[1, 2]", "{a = 1}") otherwise.
-	if v.Type.IsPrimitiveType() {
+	// A command-line string is the value itself for a primitive type and
+	// for a variable without a type (as in Terraform, which reads such a
+	// value as a string: -var greeting=hello), and an HCL expression
+	// ("[1, 2]", "{a = 1}") for a collection or structural type.
+	if v.Type.IsPrimitiveType() || v.Type == cty.DynamicPseudoType {
 		return cty.StringVal(rv.raw), nil, true
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(rv.raw), "<value for var."+v.Name+">", hcl.InitialPos)

@@ -22,6 +22,11 @@ type Manifest struct {
 type Service struct {
 	Name string  `json:"name"` // may contain no '/' and may not start with '.'
 	Tree []Entry `json:"tree"` // sorted by Path; relative slash paths: run, log/run, env/PGPORT
+	// Origin says where the service was declared ("main.hcl:5"), for
+	// people. It is recorded but hashed nowhere, neither in the store hash
+	// nor in the generation hash: moving a block to another line or file
+	// changes no meaning, so it restarts nothing.
+	Origin string `json:"origin,omitempty"`
 }
 
 // Runlevel is one runlevel folder: the names of the services linked in it.
@@ -50,7 +55,7 @@ type Entry struct {
 var nixBase32 = base32.NewEncoding("0123456789abcdfghijklmnpqrsvwxyz").WithPadding(base32.NoPadding)
 
 // Hash returns the store hash of s: 32 characters covering its name and its
-// whole tree, and nothing else, so changing one service changes one hash.
+// whole tree, and nothing else (not its Origin), so changing one service changes one hash.
 func (s Service) Hash() string {
 	h := sha256.New()
 	writeField(h, []byte("sysconf-service-v1"))

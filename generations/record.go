@@ -15,9 +15,14 @@ import (
 )
 
 // Hash returns the generation hash of m: 32 characters over its canonical
-// JSON form. Two descriptions with the same hash give the same generation.
+// JSON form, without the services' origins. Two descriptions with the same
+// hash give the same generation.
 func (m Manifest) Hash() string {
-	b, err := json.Marshal(m.normalized())
+	n := m.normalized()
+	for i := range n.Services {
+		n.Services[i].Origin = ""
+	}
+	b, err := json.Marshal(n)
 	if err != nil {
 		panic("BUG: a Manifest always marshals: " + err.Error())
 	}

@@ -44,18 +44,18 @@ func Boot(b *config.Boot) []generations.Entry {
 	}
 }
 
-// bootHeader is the comment that says where a stage script comes from.
-func bootHeader(what string, b *config.Boot) string {
-	from := "sysconf's defaults (the description has no boot block)"
-	if b.DeclRange.Filename != "" {
-		from = fmt.Sprintf("the boot block at %s:%d", b.DeclRange.Filename, b.DeclRange.Start.Line)
-	}
-	return fmt.Sprintf("#!/bin/sh\n# sysconf: %s, from %s.\n# Generated: edit the description, not this file.\n\nPATH=%s\nexport PATH\n", what, from, stagePath)
+// bootHeader is the comment that says what a stage script is. Like a
+// service's header it never says where the boot block was written, nor
+// whether there is one (an empty boot block means the defaults): the stage
+// scripts are part of the generation hash, which depends only on what the
+// description means.
+func bootHeader(what string) string {
+	return fmt.Sprintf("#!/bin/sh\n# sysconf: %s.\n# Generated: edit the description, not this file.\n\nPATH=%s\nexport PATH\n", what, stagePath)
 }
 
 func stage1(b *config.Boot) string {
 	var s strings.Builder
-	s.WriteString(bootHeader("runit stage 1 (one-time boot tasks)", b))
+	s.WriteString(bootHeader("runit stage 1 (one-time boot tasks)"))
 	s.WriteString(`
 # The kernel's file systems, unless something mounted them already.
 mounted() { grep -q "^[^ ]* $1 " /proc/mounts 2>/dev/null; }
@@ -96,7 +96,7 @@ done
 
 func stage2(b *config.Boot) string {
 	var s strings.Builder
-	s.WriteString(bootHeader("runit stage 2 (supervision)", b))
+	s.WriteString(bootHeader("runit stage 2 (supervision)"))
 	fmt.Fprintf(&s, `
 # Run the boot default generation: apply --boot may have left another
 # generation current. sysconf switches the machine to it whole (runlevel,
@@ -137,7 +137,7 @@ exec env - PATH="$PATH" runsvdir -P %[4]s '%[5]s'
 
 func stage3(b *config.Boot) string {
 	var s strings.Builder
-	s.WriteString(bootHeader("runit stage 3 (shutdown)", b))
+	s.WriteString(bootHeader("runit stage 3 (shutdown)"))
 	s.WriteString(`
 echo 'Waiting for services to stop...'
 set -- ` + serviceDir + `/*
@@ -173,7 +173,7 @@ exit 0
 
 func ctrlAltDel(b *config.Boot) string {
 	var s strings.Builder
-	s.WriteString(bootHeader("Ctrl-Alt-Del (runit runs it on SIGINT)", b))
+	s.WriteString(bootHeader("Ctrl-Alt-Del (runit runs it on SIGINT)"))
 	s.WriteString("\n")
 	switch b.CtrlAltDel {
 	case config.CtrlAltDelIgnore:

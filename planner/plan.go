@@ -3,6 +3,7 @@ package planner
 import (
 	"io/fs"
 	"sort"
+	"strconv"
 
 	"sysconf/config"
 	"sysconf/generations"
@@ -33,6 +34,21 @@ func Plan(sys *config.System) generations.Manifest {
 	}
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
 	return m
+}
+
+// Origin is where s was declared, "FILE:LINE" with FILE relative to the
+// configuration folder (or "<sysconf>/MODULE/FILE" for a shipped module), as
+// recorded beside the tree. Empty for a service built without a range.
+func Origin(s *config.Service) string {
+	if s.DeclRange.Filename == "" {
+		return ""
+	}
+	return s.DeclRange.Filename + ":" + strconv.Itoa(s.DeclRange.Start.Line)
+}
+
+// stopTimeout is the content of timeout-kill: milliseconds, decimal, one line.
+func stopTimeout(s *config.Service) []byte {
+	return []byte(strconv.FormatInt(s.StopTimeout.Milliseconds(), 10) + "\n")
 }
 
 // Service renders one service's tree. The store adds the folders and the
@@ -67,10 +83,25 @@ func Service(s *config.Service) generations.Service {
 		// where an empty file would unset the variable.
 		file("env/"+k, 0o644, []byte(s.Env[k]+"\n"))
 	}
+	// s6's names, which our supervisors read and runit's runsv ignores
+	// (docs/transitions.md): milliseconds before SIGKILL, and the stop
+	// signal. TERM, runsv's own, is written nowhere, so that saying it or
+	// not is the same service.
+	if s.StopTimeout > 0 {
+		file("timeout-kill", 0o644, stopTimeout(s))
+	}
+	if s.StopSignal != "" && s.StopSignal != config.DefaultStopSignal {
+		file("down-signal", 0o644, []byte(s.StopSignal+"\n"))
+	}
 	if s.Log != nil {
 		file("log/config", 0o644, logConfig(s))
 		file("log/run", 0o755, logRun(s))
+		// svlogd stops on TERM at once, flushing; the bound only matters
+		// for a log processor that hangs.
+		if s.StopTimeout > 0 {
+			file("log/timeout-kill", 0o644, stopTimeout(s))
+		}
 	}
 	sort.Slice(tree, func(i, j int) bool { return tree[i].Path < tree[j].Path })
-	return generations.Service{Name: s.Name, Tree: tree}
+	return generations.Service{Name: s.Name, Tree: tree, Origin: Origin(s)}
 }

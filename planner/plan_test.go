@@ -30,7 +30,7 @@ func plan(t testing.TB, fsys fstest.MapFS, env []string) generations.Manifest {
 func render(m generations.Manifest) string {
 	var b strings.Builder
 	for _, s := range m.Services {
-		fmt.Fprintf(&b, "=== service %s (%s)\n", s.Name, s.StoreName())
+		fmt.Fprintf(&b, "=== service %s (%s) from %s\n", s.Name, s.StoreName(), s.Origin)
 		for _, e := range s.Tree {
 			fmt.Fprintf(&b, "--- %s %v\n%s", e.Path, e.Mode, e.Content)
 		}

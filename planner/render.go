@@ -45,10 +45,13 @@ func words(ws []string) string {
 	return strings.Join(q, " ")
 }
 
-// header is the comment that says where a script comes from. It names the
-// file relative to the configuration folder, so it is the same everywhere.
+// header is the comment that says what a script is. It names the service
+// and never the file and line it was declared at: the header is part of the
+// store entry's content, and where a block is written (its file, its line,
+// the comments above it) is no reason to restart a service. The origin is
+// kept in the generation's record instead (generations.Service.Origin).
 func header(what string, s *config.Service) string {
-	return fmt.Sprintf("# sysconf: %s of service %s, from %s:%d.\n# Generated: edit the description, not this file.\n", what, s.Name, s.DeclRange.Filename, s.DeclRange.Start.Line)
+	return fmt.Sprintf("# sysconf: %s of service %s.\n# Generated: edit the description, not this file.\n", what, s.Name)
 }
 
 // script returns a user script with the header after its #! line (one is
@@ -119,7 +122,7 @@ func runScript(s *config.Service, prog []string) []byte {
 		b.WriteString("exec 2>&1\n")
 	}
 	for _, d := range s.DependsOn {
-		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%sservice}\"/%s >/dev/null || { echo %s >&2; exit 1; }\n", serviceUp, quote(d), quote(s.Name+": waiting for "+d))
+		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%s%s}\"/%s >/dev/null || { echo %s >&2; exit 1; }\n", serviceUp, generations.SandboxLayout.Service, quote(d), quote(s.Name+": waiting for "+d))
 	}
 	envDir := "./env"
 	if s.Chdir != "" {
@@ -157,7 +160,7 @@ func logRun(s *config.Service) []byte {
 	dir := logUp + strings.TrimPrefix(lg.Dir, "/")
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n")
-	fmt.Fprintf(&b, "# sysconf: log of service %s, from %s:%d.\n# Generated: edit the description, not this file.\n", s.Name, lg.DeclRange.Filename, lg.DeclRange.Start.Line)
+	b.WriteString(header("log", s))
 	fmt.Fprintf(&b, "# %s, reached from this folder so that it is under ROOT with any --root.\n", lg.Dir)
 	fmt.Fprintf(&b, "d=%s\n", quote(dir))
 	b.WriteString("mkdir -p \"$d\" || exit 1\n")

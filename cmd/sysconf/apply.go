@@ -130,7 +130,7 @@ func (a *app) apply(ctx context.Context, o applyOptions, stdout, stderr io.Write
 	}
 	d := generations.Compare(old, m)
 	if !o.json {
-		writePlan(stdout, d, a.color(stdout))
+		writePlan(stdout, d, origins(old, &m), a.color(stdout))
 	}
 	if o.dryRun {
 		return nil

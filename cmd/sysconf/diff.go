@@ -44,6 +44,6 @@ func (a *app) diff(n, m string, stdout io.Writer) error {
 			return err
 		}
 	}
-	writePlan(stdout, generations.Compare(&recs[0].Manifest, recs[1].Manifest), a.color(stdout))
+	writePlan(stdout, generations.Compare(&recs[0].Manifest, recs[1].Manifest), origins(&recs[0].Manifest, &recs[1].Manifest), a.color(stdout))
 	return nil
 }

@@ -43,12 +43,16 @@ func TestColor(t *testing.T) {
 func TestWritePlanColor(t *testing.T) {
 	d := generations.Diff{Added: []string{"web"}, Removed: []string{"old"}}
 	var plain, color bytes.Buffer
-	writePlan(&plain, d, false)
-	writePlan(&color, d, true)
+	from := map[string]string{"web": "system.hcl:1", "old": "old.hcl:7"}
+	writePlan(&plain, d, from, false)
+	writePlan(&color, d, from, true)
 	if strings.Contains(plain.String(), "\x1b[") {
 		t.Errorf("plain output has escapes: %q", plain.String())
 	}
-	if !strings.Contains(color.String(), "\x1b[32m+ service web\x1b[0m") || !strings.Contains(color.String(), "\x1b[31m- service old\x1b[0m") {
+	if !strings.Contains(plain.String(), "+ service web (system.hcl:1)\n") || !strings.Contains(plain.String(), "- service old (old.hcl:7)\n") {
+		t.Errorf("plain output = %q", plain.String())
+	}
+	if !strings.Contains(color.String(), "\x1b[32m+ service web\x1b[0m (system.hcl:1)") || !strings.Contains(color.String(), "\x1b[31m- service old\x1b[0m (old.hcl:7)") {
 		t.Errorf("colour output = %q", color.String())
 	}
 }

@@ -52,6 +52,9 @@ type planJSON struct {
 	Current *int                       `json:"current_generation"`
 	Changes generations.Diff           `json:"changes"`
 	Outputs map[string]json.RawMessage `json:"outputs"` // the root module's outputs
+	// Origins says where each service is declared ("main.hcl:5"), for the
+	// planned services and the removed ones.
+	Origins map[string]string `json:"origins"`
 }
 
 func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
@@ -83,13 +86,13 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 			}
 			outs[o.Name] = v
 		}
-		js, err := json.MarshalIndent(planJSON{Hash: m.Hash(), Current: cur, Changes: d, Outputs: outs}, "", "  ")
+		js, err := json.MarshalIndent(planJSON{Hash: m.Hash(), Current: cur, Changes: d, Outputs: outs, Origins: origins(old, &m)}, "", "  ")
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s\n", js)
 	} else {
-		writePlan(stdout, d, a.color(stdout))
+		writePlan(stdout, d, origins(old, &m), a.color(stdout))
 	}
 	if o.detailedExitCode && !d.Empty() {
 		return &exitError{code: 2}
@@ -117,8 +120,26 @@ func installedManifest(root string) (*int, *generations.Manifest, error) {
 	return &rec.Number, &rec.Manifest, nil
 }
 
-// writePlan prints the diff for a person.
-func writePlan(w io.Writer, d generations.Diff, color bool) {
+// origins maps each service name to where it was declared: in new, or in
+// old for a service new no longer has. Either may be nil.
+func origins(old, new *generations.Manifest) map[string]string {
+	out := map[string]string{}
+	for _, m := range []*generations.Manifest{old, new} {
+		if m == nil {
+			continue
+		}
+		for _, s := range m.Services {
+			if s.Origin != "" {
+				out[s.Name] = s.Origin
+			}
+		}
+	}
+	return out
+}
+
+// writePlan prints the diff for a person, each service followed by where
+// it is declared (from origins, when known).
+func writePlan(w io.Writer, d generations.Diff, origins map[string]string, color bool) {
 	paint := func(op, s string) string {
 		if !color {
 			return s
@@ -132,11 +153,17 @@ func writePlan(w io.Writer, d generations.Diff, color bool) {
 		}
 		return "\x1b[1m" + s + "\x1b[0m"
 	}
+	from := func(name string) string {
+		if o := origins[name]; o != "" {
+			return " (" + o + ")"
+		}
+		return ""
+	}
 	for _, n := range d.Added {
-		fmt.Fprintln(w, paint("+", "+ service "+n))
+		fmt.Fprintln(w, paint("+", "+ service "+n)+from(n))
 	}
 	for _, c := range d.Changed {
-		fmt.Fprintln(w, paint("~", "~ service "+c.Name))
+		fmt.Fprintln(w, paint("~", "~ service "+c.Name)+from(c.Name))
 		for _, e := range c.Entries {
 			fmt.Fprintln(w, paint(e.Op, "    "+e.Op+" "+e.Name))
 			for _, l := range e.Detail {
@@ -145,7 +172,7 @@ func writePlan(w io.Writer, d generations.Diff, color bool) {
 		}
 	}
 	for _, n := range d.Removed {
-		fmt.Fprintln(w, paint("-", "- service "+n))
+		fmt.Fprintln(w, paint("-", "- service "+n)+from(n))
 	}
 	for _, c := range d.Runlevels {
 		fmt.Fprintln(w, paint(c.Op, c.Op+" runlevel "+c.Name))

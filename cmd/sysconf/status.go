@@ -62,8 +62,14 @@ func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: nothing is supervising %s; start it with: runsvdir -P %s\n",
 			filepath.Join(a.root, g.Layout().Service), filepath.Join(a.root, g.Layout().Service))
 	}
+	// Where each service is declared lives in the generation's record, not
+	// in its store entry; a record that cannot be read just shows "-".
+	from := map[string]string{}
+	if rec, err := g.Load(st.Generation); err == nil {
+		from = origins(nil, &rec.Manifest)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tSTATE\tPID\tUPTIME\tNOTE")
+	fmt.Fprintln(tw, "SERVICE\tSTATE\tPID\tUPTIME\tFROM\tNOTE")
 	now := time.Now()
 	for _, s := range st.Services {
 		pid, up, note := "-", "-", ""
@@ -85,7 +91,11 @@ func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
 		if s.Debt != "" {
 			note = "restart debt: runs " + filepath.Base(s.Debt)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, pid, up, note)
+		origin := from[s.Name]
+		if origin == "" {
+			origin = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, pid, up, origin, note)
 	}
 	return tw.Flush()
 }

@@ -14,6 +14,9 @@ service "postgresql" {
   }
   check  = "pg_isready -q -p ${var.pg_port}"
   finish = "sv -v i pg_shm"
+  # PostgreSQL's fast shutdown, with time for its checkpoint.
+  stop_signal  = "INT"
+  stop_timeout = "1m"
   log {
     size    = "10MB"
     keep    = 10
@@ -23,6 +26,7 @@ service "postgresql" {
 }
 
 service "pg_shm" {
+  stop_timeout = "0"
   run = <<-EOT
     #!/bin/sh -e
     . /etc/conf.d/pg_shm

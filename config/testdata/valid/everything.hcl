@@ -21,16 +21,18 @@ locals {
 }
 
 service "web" {
-  command    = ["/usr/bin/httpd", "-p", var.port, "-b", local.banner]
-  user       = "www"
-  group      = "www"
-  env        = merge(local.tags, { PORT = var.port, JSON = jsonencode(local.tags) })
-  chdir      = "/srv/web"
-  nice       = 5
-  depends_on = [service.db, module.hi.services]
-  check      = "exec nc -z localhost ${var.port}"
-  finish     = "echo finished"
-  control    = { h = "kill -HUP $(cat pid)" }
+  command      = ["/usr/bin/httpd", "-p", var.port, "-b", local.banner]
+  user         = "www"
+  group        = "www"
+  env          = merge(local.tags, { PORT = var.port, JSON = jsonencode(local.tags) })
+  chdir        = "/srv/web"
+  nice         = 5
+  depends_on   = [service.db, module.hi.services]
+  check        = "exec nc -z localhost ${var.port}"
+  finish       = "echo finished"
+  control      = { h = "kill -HUP $(cat pid)" }
+  stop_timeout = "30s"
+  stop_signal  = "SIGQUIT"
   limits {
     memory      = "512MB"
     data        = 1048576

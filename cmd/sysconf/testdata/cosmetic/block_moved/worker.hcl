@@ -1,0 +1,13 @@
+service "worker" {
+  run = <<-EOT
+    #!/bin/sh
+    echo "${var.greeting} from worker"
+    exec sleep 1000
+  EOT
+  depends_on = [service.web]
+}
+
+service "tick" {
+  for_each = { a = "1", b = "2" }
+  command  = ["/bin/sleep", "100${each.value}"]
+}

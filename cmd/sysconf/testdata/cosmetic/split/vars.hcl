@@ -1,0 +1,8 @@
+variable "port" {
+  type    = number
+  default = 8080
+}
+
+variable "greeting" {
+  default = "hello"
+}
