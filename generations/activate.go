@@ -20,8 +20,15 @@ type activation struct {
 	force  bool          // replace files sysconf does not manage
 	others []*Record     // generations whose managed files may have to go
 	keep   []string      // changed services whose running processes stay (--no-restart)
-	wait   time.Duration // how long to wait for old supervisors to exit; 0 is 60 s
 	st     *stepper
+
+	// A two-step switch waits for the old instances of changed services
+	// to stop, each for its stopBound: timeout is the bound of those that
+	// would wait forever, emit reports the wait, and stuck receives the
+	// ones still running at their bound.
+	timeout time.Duration
+	emit    func(Event)
+	stuck   []string
 }
 
 // preflight finds every obstacle before anything changes: unmanaged files
@@ -134,7 +141,7 @@ func (g *Root) switchLive(a *activation) error {
 		return err
 	}
 	final := Link(g.l.Current(), g.l.RunlevelDir(rec.Number, a.level))
-	changed, err := g.changedServices(rec, a.level)
+	changed, old, err := g.changedServices(rec, a.level)
 	if err != nil {
 		return err
 	}
@@ -171,7 +178,15 @@ func (g *Root) switchLive(a *activation) error {
 			return err
 		}
 		a.st.step()
-		g.waitGone(changed, a.wait)
+		bounds := map[string]time.Duration{}
+		for _, n := range changed {
+			bounds[n] = stopBound(old, n, a.timeout)
+		}
+		emit := a.emit
+		if emit == nil {
+			emit = func(Event) {}
+		}
+		a.stuck = g.waitGone(changed, bounds, emit)
 		if err := replaceLink(r, final, g.l.Current()); err != nil {
 			return err
 		}

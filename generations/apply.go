@@ -12,7 +12,7 @@ import (
 
 // Event is one step of an apply, for progress displays and --json.
 type Event struct {
-	Kind       string `json:"kind"` // build, generation, unchanged, switch, start, restart, defer, stop, await, up, failed, rollback, unsupervised, warning, done
+	Kind       string `json:"kind"` // build, generation, unchanged, switch, start, restart, defer, stop, await, wait, up, failed, rollback, unsupervised, warning, done
 	Service    string `json:"service,omitempty"`
 	Generation int    `json:"generation,omitempty"`
 	Message    string `json:"message,omitempty"`
@@ -181,7 +181,7 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	if err := g.preflight(rec.Manifest, true, !o.Test, o.Force); err != nil {
 		return err
 	}
-	a := &activation{rec: rec, level: level, live: true, force: o.Force, others: []*Record{cur}, st: st}
+	a := &activation{rec: rec, level: level, live: true, force: o.Force, others: []*Record{cur}, st: st, timeout: o.timeout(), emit: o.emit}
 	if cur != nil {
 		res.Previous = cur.Number
 	}
@@ -240,7 +240,14 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	for _, n := range res.Stopped {
 		o.emit(Event{Kind: "stop", Service: n})
 	}
-	err := g.check(ctx, rec, await, oldPIDs, o, res)
+	var err error
+	if len(a.stuck) > 0 {
+		// An old instance outlived its stop bound: its successor cannot
+		// take supervise/lock, so the switch has failed.
+		err = g.stuckError(rec, a.stuck[0], stopBound(cur, a.stuck[0], o.timeout()), o, res)
+	} else {
+		err = g.check(ctx, rec, await, oldPIDs, o, res)
+	}
 	var he *HealthError
 	if !errors.As(err, &he) {
 		if err != nil || o.Test {
@@ -256,12 +263,35 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	o.emit(Event{Kind: "rollback", Generation: cur.Number})
 	// A deferred service still runs cur's definition: hand it back.
 	// The boot default never moved: only the running system goes back.
-	back := &activation{rec: cur, level: curLevel, live: true, others: []*Record{rec}, keep: res.Deferred}
+	back := &activation{rec: cur, level: curLevel, live: true, others: []*Record{rec}, keep: res.Deferred, timeout: o.timeout(), emit: o.emit}
 	if rerr := g.activate(back); rerr != nil {
 		return fmt.Errorf("%w; rollback to generation %d: %v", he, cur.Number, rerr)
 	}
 	res.RolledBack = true
 	res.Generation, res.Previous = cur.Number, rec.Number
+	if len(back.stuck) > 0 {
+		return fmt.Errorf("%w; rolled back to generation %d, but %s was still stopping after %s",
+			he, cur.Number, back.stuck[0], stopBound(rec, back.stuck[0], o.timeout()))
+	}
+	return he
+}
+
+// timeout is the health check's bound, and the stop bound of a service
+// that would wait forever: o.Timeout, 30 s if unset.
+func (o Options) timeout() time.Duration {
+	if o.Timeout == 0 {
+		return 30 * time.Second
+	}
+	return o.Timeout
+}
+
+// stuckError is the failure of a switch whose old instance of name did not
+// stop within bound: a *HealthError, recorded in res and reported, as for
+// a service that does not come up.
+func (g *Root) stuckError(rec *Record, name string, bound time.Duration, o Options, res *Result) error {
+	he := &HealthError{Service: name, Reason: "old instance still running after " + bound.String(), Log: logTail(g.r.Name(), rec, name, 10)}
+	res.Failed = he
+	o.emit(Event{Kind: "failed", Service: he.Service, Message: he.Reason})
 	return he
 }
 
@@ -275,10 +305,7 @@ func (g *Root) check(ctx context.Context, rec *Record, names []string, oldPIDs m
 		o.emit(Event{Kind: "unsupervised", Message: g.unsupervisedMessage()})
 		return nil
 	}
-	timeout := o.Timeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
+	timeout := o.timeout()
 	settle := o.Settle
 	if settle == 0 {
 		settle = time.Second

@@ -91,6 +91,8 @@ func awaitUp(ctx context.Context, root string, rec *Record, names []string, oldP
 	for _, n := range pending {
 		emit(Event{Kind: "await", Service: n})
 	}
+	start := time.Now()
+	nextReport := start.Add(reportEvery)
 	for len(pending) > 0 {
 		var still []string
 		for _, n := range pending {
@@ -110,10 +112,20 @@ func awaitUp(ctx context.Context, root string, rec *Record, names []string, oldP
 			n := pending[0]
 			return &HealthError{Service: n, Reason: reasons[n] + " after " + timeout.String(), Log: logTail(root, rec, n, 10)}
 		}
+		if now := time.Now(); !now.Before(nextReport) {
+			waited := now.Sub(start).Truncate(time.Second)
+			for _, n := range pending {
+				emit(Event{Kind: "wait", Service: n, Message: fmt.Sprintf("to be up (%s): %s so far, at most %s", reasons[n], waited, timeout)})
+			}
+			nextReport = nextReport.Add(reportEvery)
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return nil
 }
+
+// reportEvery is how often a wait of apply says what it is waiting for.
+const reportEvery = 2 * time.Second
 
 // logTail returns the last lines of a service's svlogd log: the folder is
 // the last argument of svlogd in its log/run (relative to log/, or an

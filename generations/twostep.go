@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,18 +20,19 @@ import (
 // without the changed services, then into the generation's own.
 
 // changedServices lists the services that run now (in the level current
-// selects) and run from another store entry in rec's level.
-func (g *Root) changedServices(rec *Record, level string) ([]string, error) {
+// selects) and run from another store entry in rec's level, and returns
+// the record of what runs now.
+func (g *Root) changedServices(rec *Record, level string) ([]string, *Record, error) {
 	cur, curLevel, err := g.readLevelLink("current")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	old, err := g.readRecord(cur)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	before, after := running(old, curLevel), running(rec, level)
 	var out []string
@@ -40,7 +42,7 @@ func (g *Root) changedServices(rec *Record, level string) ([]string, error) {
 		}
 	}
 	sort.Strings(out)
-	return out, nil
+	return out, old, nil
 }
 
 // writeTransition writes transition/<N>-<level>: rec's level without the
@@ -104,23 +106,72 @@ func (g *Root) markHandover(name string, on bool) error {
 	return f.Close()
 }
 
-// waitGone waits (at most d, 60 s if 0) until no supervisor holds
-// the supervise dir's ok open for any of names: the old instances have
-// stopped. Without a supervisor it returns at once.
-func (g *Root) waitGone(names []string, d time.Duration) {
-	if d == 0 {
-		d = 60 * time.Second
-	}
-	deadline := time.Now().Add(d)
-	for _, n := range names {
-		ok := filepath.Join(g.r.Name(), g.l.SuperviseDir(n), supervise.OkFIFO)
-		for time.Now().Before(deadline) {
-			fd, err := syscall.Open(ok, syscall.O_WRONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-			if err != nil {
-				break // ENXIO: no supervisor reads it; ENOENT: never supervised
+// stopGrace is what a stop may take beyond the service's own stop
+// timeout: runsvdir noticing that the service left its folder (runit's
+// runsvdir looks every 5 s), the signals, and the supervisor's exit.
+const stopGrace = 5 * time.Second
+
+// stopBound returns how long a switch waits for the running instance of
+// name, defined in rec, to stop: its stop timeout (the service dir's
+// timeout-kill, after which our supervisors kill its process group) plus
+// stopGrace. A service that waits forever to stop (no timeout-kill, or 0,
+// as in runit) gets the apply's own timeout instead: a switch never hangs
+// on a service that ignores its stop signal.
+func stopBound(rec *Record, name string, timeout time.Duration) time.Duration {
+	for _, s := range rec.Manifest.Services {
+		if s.Name != name {
+			continue
+		}
+		for _, e := range s.Tree {
+			if e.Path != supervise.TimeoutKillFile {
+				continue
 			}
-			syscall.Close(fd)
-			time.Sleep(5 * time.Millisecond)
+			ms, err := strconv.ParseUint(strings.TrimSpace(string(e.Content)), 10, 32)
+			if err == nil && ms > 0 {
+				return time.Duration(ms)*time.Millisecond + stopGrace
+			}
 		}
 	}
+	return timeout
+}
+
+// waitGone waits until no supervisor holds the supervise dir of any of
+// names open (their old instances have stopped), each for at most
+// bounds[name]. Every reportEvery it says which ones it is still waiting for
+// and for how long. It returns those still running at their bound; a
+// service that was never supervised is gone at once.
+func (g *Root) waitGone(names []string, bounds map[string]time.Duration, emit func(Event)) []string {
+	start := time.Now()
+	pending := append([]string(nil), names...)
+	var stuck []string
+	nextReport := start.Add(reportEvery)
+	for len(pending) > 0 {
+		var still []string
+		for _, n := range pending {
+			ok := filepath.Join(g.r.Name(), g.l.SuperviseDir(n), supervise.OkFIFO)
+			fd, err := syscall.Open(ok, syscall.O_WRONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+			if err != nil {
+				continue // ENXIO: no supervisor reads it; ENOENT: never supervised
+			}
+			syscall.Close(fd)
+			if time.Since(start) >= bounds[n] {
+				stuck = append(stuck, n)
+				continue
+			}
+			still = append(still, n)
+		}
+		pending = still
+		if len(pending) == 0 {
+			break
+		}
+		if now := time.Now(); !now.Before(nextReport) {
+			waited := now.Sub(start).Truncate(time.Second)
+			for _, n := range pending {
+				emit(Event{Kind: "wait", Service: n, Message: fmt.Sprintf("old instance to stop: %s so far, at most %s", waited, bounds[n])})
+			}
+			nextReport = nextReport.Add(reportEvery)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return stuck
 }

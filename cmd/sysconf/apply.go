@@ -308,6 +308,8 @@ func (p *progress) show(ev childEvent) {
 	case "up":
 		delete(p.awaiting, ev.Service)
 		line = "up " + ev.Service
+	case "wait":
+		line = fmt.Sprintf("waiting for %s %s", ev.Service, ev.Message)
 	case "failed":
 		line = fmt.Sprintf("failed %s: %s", ev.Service, ev.Message)
 	case "rollback":
