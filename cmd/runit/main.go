@@ -41,8 +41,13 @@ var tools = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Wr
 	"runsvdir":   runsvdir.Main,
 	// The supervisor host runsvdir starts (docs/runsvdir.md); not for users.
 	runsvdir.HostName: runsvdir.HostMain,
-	"sv":              sv.Main,
+	"sv":              svMain,
 	"svlogd":          svlogd.Main,
+}
+
+// svMain is sv with the process's environment (SVDIR, SVWAIT).
+func svMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return sv.Main(args, os.Environ(), stdin, stdout, stderr)
 }
 
 func main() {

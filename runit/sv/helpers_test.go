@@ -21,7 +21,7 @@ const mainEnv = "SYSCONF_SV_TEST_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(mainEnv) == "1" {
-		os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(Main(os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
