@@ -24,7 +24,8 @@ import (
 )
 
 // tools maps a program name to its Main. A map literal, so that a name given
-// twice does not compile.
+// twice does not compile. Its names are internal/runitnames.Links plus runit,
+// init and runsvdir's host (TestNames holds them equal).
 var tools = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
 	"chpst":      chpst.Main,
 	"envdir":     chpst.Main,

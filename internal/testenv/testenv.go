@@ -20,14 +20,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sysconf/internal/runitnames"
 )
 
-// RunitNames are the program names the runit binary answers to; make build
-// links the same names in bin/.
-var RunitNames = []string{
-	"runit", "runit-init", "runsv", "runsvdir", "runsvchdir", "sv", "chpst", "svlogd",
-	"envdir", "envuidgid", "pgrphack", "setuidgid", "softlimit", "setlock",
-}
+// RunitNames are the program names RunitBin provides: the runit binary and
+// every link make build makes to it (runitnames.Links).
+var RunitNames = append([]string{"runit"}, runitnames.Links...)
 
 var (
 	buildOnce sync.Once
