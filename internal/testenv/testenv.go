@@ -159,7 +159,7 @@ func Start(t testing.TB, cmd *exec.Cmd) *Proc {
 	}()
 	t.Cleanup(func() {
 		p.Kill()
-		p.killTagged()
+		killTagged(p.tag)
 	})
 	return p
 }
@@ -167,12 +167,12 @@ func Start(t testing.TB, cmd *exec.Cmd) *Proc {
 // tagVar is the environment variable that marks a test's processes.
 const tagVar = "SYSCONF_TESTTAG"
 
-// killTagged sends SIGKILL, by PID, to every process that carries p's tag
-// in its environment, until none is left or 10 seconds have passed. "None
-// left" takes two sweeps in a row: a process in the middle of an execve
-// shows an empty environ for a moment.
-func (p *Proc) killTagged() {
-	needle := []byte(p.tag + "\x00")
+// killTagged sends SIGKILL, by PID, to every process that carries tag
+// (NAME=value) in its environment, until none is left or 10 seconds have
+// passed. "None left" takes two sweeps in a row: a process in the middle of
+// an execve shows an empty environ for a moment.
+func killTagged(tag string) {
+	needle := []byte(tag + "\x00")
 	deadline := time.Now().Add(10 * time.Second)
 	clean := 0
 	for time.Now().Before(deadline) {
