@@ -128,6 +128,14 @@ func TestKillRestart(t *testing.T) {
 	for _, pid := range append(hosts(d), procsOf(t, d)...) {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
+	// SIGKILL is not instant: wait until the old host is gone (its
+	// cmdline empties as it dies), or it would pass for the new one.
+	testenv.Eventually(t, 10*time.Second, func() string {
+		if h := hosts(d); len(h) != 0 {
+			return fmt.Sprintf("killed host still there: %v", h)
+		}
+		return ""
+	})
 	p2 := startRunsvdir(t, d)
 	newHost := waitHost(t, d)
 	if newHost == host {
