@@ -1,7 +1,8 @@
 // Package testenv gives sysconf's integration tests what they share: the
 // runit binary built once per test process with a link for every program
 // name, Debian's runit located (its absence fails the test: CI must install
-// it), processes that are always stopped by PID, and bounded waits.
+// it), processes that are always stopped by PID, bounded waits, and the
+// runner of the runit tools' testscript scripts (script.go).
 //
 // Nothing here touches the host's /etc, /service, /var or /run: every path a
 // test uses comes from t.TempDir.
