@@ -3,10 +3,11 @@ package sysconf_test
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
-	"sysconf/internal/testenv"
+	"sysconf/internal/runitnames"
 )
 
 // TestLayering keeps STYLE.md §1 true: data flows config → planner →
@@ -75,7 +76,8 @@ func goList(t *testing.T, args ...string) []string {
 	return strings.Fields(string(out))
 }
 
-// TestMakefileNames keeps the Makefile's links and testenv's list the same.
+// TestMakefileNames keeps the Makefile's links and runitnames.Links, the one
+// list of them, the same.
 func TestMakefileNames(t *testing.T) {
 	mk, err := os.ReadFile("Makefile")
 	if err != nil {
@@ -88,18 +90,7 @@ func TestMakefileNames(t *testing.T) {
 			links = strings.Fields(v)
 		}
 	}
-	want := map[string]bool{}
-	for _, n := range testenv.RunitNames {
-		if n != "runit" {
-			want[n] = true
-		}
-	}
-	if len(links) != len(want) {
-		t.Fatalf("Makefile links %v, testenv.RunitNames %v", links, testenv.RunitNames)
-	}
-	for _, l := range links {
-		if !want[l] {
-			t.Errorf("Makefile links %s, which testenv.RunitNames lacks", l)
-		}
+	if !slices.Equal(links, runitnames.Links) {
+		t.Errorf("Makefile's RUNIT_LINKS = %v, want runitnames.Links %v", links, runitnames.Links)
 	}
 }

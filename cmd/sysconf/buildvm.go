@@ -17,6 +17,7 @@ import (
 
 	"sysconf/config"
 	"sysconf/generations"
+	"sysconf/internal/runitnames"
 	"sysconf/internal/vm"
 	"sysconf/planner"
 )
@@ -27,13 +28,6 @@ type buildVMOptions struct {
 	runit    string
 	busybox  string
 	runlevel string
-}
-
-// runitNames are the programs the runit binary answers to, each a link in
-// the image's /bin (the names make build links in bin/).
-var runitNames = []string{
-	"runit", "runit-init", "runsv", "runsvdir", "runsvchdir", "sv", "chpst", "svlogd",
-	"envdir", "envuidgid", "pgrphack", "setuidgid", "softlimit", "setlock",
 }
 
 // vmApplets are busybox's applets linked in the image: the ones the VM
@@ -145,7 +139,7 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 		return err
 	}
 	img := vm.Image{Trees: []string{root}}
-	vm.RunitLinks(&img, runit, runitNames)
+	vm.RunitLinks(&img, runit, runitnames.Links) // the names make build links in bin/
 	if self := selfSysconf(); self != "" {
 		img.Files["bin/sysconf"] = self
 	}

@@ -16,14 +16,14 @@ const (
 
 // status is the status command for the service in dir: the main part, then
 // "; " and the log part when dir/log exists (spec §4.6). In LSB mode it ends
-// sv with the exit code of the last part printed.
-func (s *run) status(d dir) {
+// sv (ended) with the exit code of the last part printed.
+func (s *run) status(d dir) (code int, ended bool) {
 	r := s.readStatus(d)
 	if r < 0 && s.lsb {
-		panic(exitError(4))
+		return 4, true
 	}
 	if r <= 0 {
-		return
+		return 0, false
 	}
 	shown := s.printStatus(d, s.name)
 	s.islog = true
@@ -58,13 +58,14 @@ func (s *run) status(d dir) {
 	if s.lsb {
 		switch shown {
 		case shownPID:
-			panic(exitError(0))
+			return 0, true
 		case shownNoPID:
-			panic(exitError(3))
+			return 3, true
 		default:
-			panic(exitError(4))
+			return 4, true
 		}
 	}
+	return 0, false
 }
 
 // printStatus appends the status line of the record last read, named label,

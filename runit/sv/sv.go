@@ -2,7 +2,6 @@ package sv
 
 import (
 	"io"
-	"os"
 	"syscall"
 	"time"
 	"unsafe"
@@ -33,10 +32,13 @@ const (
 )
 
 // Main runs sv with args (args[0] is the program name) and returns its exit
-// code.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// code. env is sv's environment ("NAME=value" entries, as os.Environ gives
+// it), read for SVDIR and SVWAIT only.
+func Main(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &run{stdout: stdout, stderr: stderr, svdir: DefaultDir, wait: 7}
-	return s.main(args)
+	code := s.main(args, env)
+	s.sync()
+	return code
 }
 
 // run is one invocation of sv.
@@ -63,27 +65,23 @@ type run struct {
 	rc    int
 }
 
-// exitError ends sv at once with a code (LSB status, fatal errors).
-type exitError int
-
-func (s *run) main(args []string) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			e, ok := r.(exitError)
-			if !ok {
-				panic(r)
-			}
-			s.sync()
-			code = int(e)
+// lookupEnv is getenv(3) over env: the value of the first NAME= entry.
+func lookupEnv(env []string, name string) (string, bool) {
+	for _, e := range env {
+		if len(e) > len(name) && e[len(name)] == '=' && e[:len(name)] == name {
+			return e[len(name)+1:], true
 		}
-	}()
+	}
+	return "", false
+}
 
+func (s *run) main(args, env []string) int {
 	s.prog = basename(args[0])
 	s.lsb = s.prog != "sv"
-	if v, ok := os.LookupEnv("SVDIR"); ok {
+	if v, ok := lookupEnv(env, "SVDIR"); ok {
 		s.svdir = v
 	}
-	if v, ok := os.LookupEnv("SVWAIT"); ok {
+	if v, ok := lookupEnv(env, "SVWAIT"); ok {
 		s.wait = scanUlong(v)
 	}
 	verbose := false
@@ -101,21 +99,21 @@ func (s *run) main(args []string) (code int) {
 			verbose = true
 		case 'V':
 			io.WriteString(s.stderr, Version+"\n")
-			s.usage()
+			return s.usage()
 		default:
-			s.usage()
+			return s.usage()
 		}
 	}
 	rest := p.Rest()
 	if len(rest) == 0 {
-		s.usage()
+		return s.usage()
 	}
 	action, services := rest[0], rest[1:]
 	if s.lsb {
 		services = []string{s.prog}
 	}
 	if len(services) == 0 {
-		s.usage()
+		return s.usage()
 	}
 
 	s.start = time.Now()
@@ -124,29 +122,32 @@ func (s *run) main(args []string) (code int) {
 	// but an unreadable working directory is still fatal, as there.
 	fd, err := syscall.Open(".", syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		s.fatal("unable to open current directory", err)
+		return s.fatal("unable to open current directory", err)
 	}
 	syscall.Close(fd)
 	s.euid = syscall.Geteuid()
 
 	cmd, ok := parseCommand(action, s.lsb, verbose)
 	if !ok {
-		s.usage()
+		return s.usage()
 	}
 	s.cmd = cmd
 
-	pending := s.send(services)
+	pending, code, ended := s.send(services)
+	if ended {
+		return code
+	}
 	if cmd.wait {
 		s.waitFor(services, pending)
 	}
-	s.sync()
 	return min(s.rc, maxRC)
 }
 
 // send is phase 1: it resolves every service and runs the command's action
-// on it. It returns which services are still pending for the wait.
-func (s *run) send(services []string) []bool {
-	pending := make([]bool, len(services))
+// on it. It returns which services are still pending for the wait, or ended
+// and the exit code when LSB status ends sv early.
+func (s *run) send(services []string) (pending []bool, code int, ended bool) {
+	pending = make([]bool, len(services))
 	s.openServices()
 	defer s.closeServices()
 	for i, name := range services {
@@ -163,11 +164,14 @@ func (s *run) send(services []string) []bool {
 				pending[i] = false
 			}
 		case actStatus:
-			s.status(d)
+			code, ended = s.status(d)
 		}
 		d.close()
+		if ended {
+			return nil, code, true
+		}
 	}
-	return pending
+	return pending, 0, false
 }
 
 // dir is a service directory: the path it was reached by and a descriptor
@@ -362,22 +366,25 @@ func (s *run) sync() {
 	}
 }
 
-func (s *run) usage() {
+// usage prints the usage and returns its exit code.
+func (s *run) usage() int {
+	s.sync()
 	if s.lsb {
 		io.WriteString(s.stderr, "usage: "+s.prog+" [-w sec] command\n\n")
-		panic(exitError(exitUsageLSB))
+		return exitUsageLSB
 	}
 	io.WriteString(s.stderr, "usage: "+s.prog+" [-v] [-w sec] command service ...\n\n")
-	panic(exitError(exitUsage))
+	return exitUsage
 }
 
-func (s *run) fatal(msg string, err error) {
+// fatal prints a fatal error and returns its exit code.
+func (s *run) fatal(msg string, err error) int {
 	s.sync()
 	io.WriteString(s.stderr, "fatal: "+msg+": "+errtext.Text(err)+"\n")
 	if s.lsb {
-		panic(exitError(exitFatalLSB))
+		return exitFatalLSB
 	}
-	panic(exitError(exitFatal))
+	return exitFatal
 }
 
 // basename is what follows the last slash of argv[0] (possibly nothing).
