@@ -593,22 +593,22 @@ func markHandover(r *os.Root, name string, on bool) error {
 	return f.Close()
 }
 
-// waitGone waits (at most d, 60 s if 0) until no supervisor holds
-// run/runit/supervise.<name>/ok open for any of names: the old instances
-// have stopped. Without a supervisor it returns at once.
+// waitGone waits (at most d, 60 s if 0) until no supervisor holds the ok
+// FIFO of run/runit/supervise.<name> open for any of names: the old
+// instances have stopped. Without a supervisor it returns at once.
 func waitGone(root string, names []string, d time.Duration) {
 	if d == 0 {
 		d = 60 * time.Second
 	}
 	deadline := time.Now().Add(d)
 	for _, n := range names {
-		ok := filepath.Join(root, RunDir, "supervise."+n, supervise.OkFIFO)
+		// The state folder is what a service directory's supervise links
+		// to: probe it as that service directory's supervise would be.
+		state := filepath.Join(root, RunDir, supervise.StateDirName(n))
 		for time.Now().Before(deadline) {
-			fd, err := syscall.Open(ok, syscall.O_WRONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-			if err != nil {
-				break // ENXIO: no supervisor reads it; ENOENT: never supervised
+			if supervise.ProbeState(state) != nil {
+				break // no supervisor reads it, or it was never supervised
 			}
-			syscall.Close(fd)
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
