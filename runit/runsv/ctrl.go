@@ -98,6 +98,11 @@ func (s *Supervisor) ctrl(v *svc, c byte) {
 		s.kill(v, eff.signal)
 	}
 	v.state, v.want, v.paused = next.state, next.want, next.paused
+	if v.want == supervise.WantUp {
+		// Wanted up again before it stopped: the process keeps running,
+		// as with runit, and is not killed.
+		s.disarm(v)
+	}
 	if eff.update {
 		s.update(v)
 	}

@@ -42,7 +42,7 @@ func (s *Supervisor) Run() (code int) {
 		// reaps, one byte from each control FIFO, SIGTERM.
 		var mainWS, logWS *syscall.WaitStatus
 		mainCmd, logCmd := -1, -1
-		term := false
+		term, mainKill, logKill := false, false, false
 		select {
 		case ws := <-s.main.done:
 			mainWS = &ws
@@ -54,6 +54,10 @@ func (s *Supervisor) Run() (code int) {
 			logCmd = int(b)
 		case <-s.exitc:
 			term = true
+		case <-s.main.killC():
+			mainKill = true
+		case <-s.log.killC():
+			logKill = true
 		}
 		if mainWS == nil {
 			mainWS = poll(s.main.done)
@@ -66,6 +70,14 @@ func (s *Supervisor) Run() (code int) {
 		}
 		if logWS != nil {
 			s.reaped(s.log, *logWS)
+		}
+		// After the reaps: a process reaped in this iteration has
+		// stopped in time.
+		if mainKill {
+			s.escalate(s.main)
+		}
+		if logKill {
+			s.escalate(s.log)
 		}
 		if mainCmd < 0 {
 			mainCmd = pollByte(mainc)
@@ -159,6 +171,7 @@ func (s *Supervisor) readCommands(f *os.File, c chan<- byte) {
 
 // reaped is §2.6: v's process has exited with ws.
 func (s *Supervisor) reaped(v *svc, ws syscall.WaitStatus) {
+	s.disarm(v)
 	v.done = nil
 	v.pid = 0
 	s.pidChanged = true
@@ -181,23 +194,6 @@ func (s *Supervisor) canRead(name string) bool {
 	}
 	unix.Close(fd)
 	return true
-}
-
-// stop is runit's stopservice, used by d, x and t on a running service.
-func (s *Supervisor) stop(v *svc) {
-	if v.pid != 0 && !s.custom(v, 't') {
-		s.kill(v, syscall.SIGTERM)
-		v.term = true
-		s.update(v)
-	}
-	switch v.want {
-	case supervise.WantDown:
-		s.kill(v, syscall.SIGCONT)
-		s.custom(v, 'd')
-	case supervise.WantExit:
-		s.kill(v, syscall.SIGCONT)
-		s.custom(v, 'x')
-	}
 }
 
 // closePipe closes both ends of the log pipe when runsv is exiting, so the

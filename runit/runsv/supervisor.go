@@ -44,6 +44,11 @@ type svc struct {
 	ctl    *os.File // supervise/control, read through Go's poller
 	ok     int      // supervise/ok, held open for reading, never read
 	adopt  int      // pid to adopt at the end of Open, 0 if none
+
+	// The countdown to the SIGKILL of a process told to stop (stop.go).
+	killTimer *time.Timer
+	killPID   int           // the process it is for
+	killAfter time.Duration // how long it runs
 }
 
 // dir is v's directory relative to the service directory: "" or "log".
