@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +46,7 @@ func svDir(root string, rec *Record, name string) string {
 func upState(ctx context.Context, dir string, oldPID int, settle time.Duration) (bool, string) {
 	st, err := supervise.ReadStatus(dir)
 	if err != nil {
-		if errors.Is(err, supervise.ErrNotRunning) || errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, supervise.ErrNotRunning) || errors.Is(err, supervise.ErrNoService) {
 			return false, "no supervisor running"
 		}
 		return false, err.Error()
