@@ -87,7 +87,9 @@ func (l Layout) StorePath(s Service) string { return l.Store() + "/" + s.StoreNa
 
 // SuperviseDir is where the supervisor of service name keeps its state;
 // LogSuperviseDir the same for its log service.
-func (l Layout) SuperviseDir(name string) string { return l.Supervise + "/" + supervise.StateDirName(name) }
+func (l Layout) SuperviseDir(name string) string {
+	return l.Supervise + "/" + supervise.StateDirName(name)
+}
 func (l Layout) LogSuperviseDir(name string) string {
 	return l.Supervise + "/" + supervise.LogStateDirName(name)
 }
