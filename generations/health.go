@@ -124,7 +124,7 @@ func awaitUp(ctx context.Context, root string, rec *Record, names []string, oldP
 }
 
 // reportEvery is how often a wait of apply says what it is waiting for.
-const reportEvery = 2 * time.Second
+const reportEvery = time.Second
 
 // logTail returns the last lines of a service's svlogd log: the folder is
 // the last argument of svlogd in its log/run (relative to log/, or an
