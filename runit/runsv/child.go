@@ -1,6 +1,7 @@
 package runsv
 
 import (
+	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -27,6 +28,7 @@ func forkFailed(err error) bool {
 // in state finish, else control/u then ./run (or log/run).
 func (s *Supervisor) startProc(v *svc) {
 	var argv []string
+	nfd := 0
 	if v.state == supervise.StateFinish {
 		argv = finishArgv(v.wstat)
 	} else {
@@ -35,6 +37,7 @@ func (s *Supervisor) startProc(v *svc) {
 		// Only read to warn early of a bad file: stop reads it again,
 		// as the directory may change in between.
 		s.readStopConfig(v)
+		nfd = s.notificationFD(v)
 	}
 	if v.done != nil {
 		s.stop(v) // runit: "should never happen" (u after k before the reap)
@@ -62,6 +65,11 @@ func (s *Supervisor) startProc(v *svc) {
 	// escalate kills whole (stop.go); runit's runsv leaves its children
 	// in its own.
 	sys := &syscall.SysProcAttr{Setsid: s.ownSession(v)}
+	var notify *os.File
+	notifyW := -1
+	if nfd > 0 && setupErr == "" {
+		notify, notifyW = s.notifyPipe(v, nfd, &files)
+	}
 	var pid int
 	var done <-chan syscall.WaitStatus
 	for setupErr == "" {
@@ -83,6 +91,9 @@ func (s *Supervisor) startProc(v *svc) {
 	if setupErr != "" {
 		s.fatalChild(setupErr, syscall.EBADF)
 	}
+	if notifyW >= 0 {
+		unix.Close(notifyW)
+	}
 	if done == nil {
 		// The child "exited 111" at once: the next iteration reaps it.
 		c := make(chan syscall.WaitStatus, 1)
@@ -92,6 +103,16 @@ func (s *Supervisor) startProc(v *svc) {
 	if v.state != supervise.StateFinish {
 		v.start = time.Now()
 		v.state = supervise.StateRun
+		s.closeNotify(v)
+		if pid != 0 {
+			s.markStarting(v, pid, notify != nil)
+		}
+		if notify != nil && pid != 0 {
+			v.notify = notify
+			go s.watchReady(v, pid, notify)
+		} else if notify != nil {
+			notify.Close()
+		}
 	}
 	v.pid = pid
 	v.done = done

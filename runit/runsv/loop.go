@@ -58,6 +58,8 @@ func (s *Supervisor) Run() (code int) {
 			mainKill = true
 		case <-s.log.killC():
 			logKill = true
+		case m := <-s.readyc:
+			s.ready(m)
 		}
 		if mainWS == nil {
 			mainWS = poll(s.main.done)
@@ -172,6 +174,7 @@ func (s *Supervisor) readCommands(f *os.File, c chan<- byte) {
 // reaped is §2.6: v's process has exited with ws.
 func (s *Supervisor) reaped(v *svc, ws syscall.WaitStatus) {
 	s.disarm(v)
+	s.closeNotify(v)
 	v.done = nil
 	v.pid = 0
 	s.pidChanged = true

@@ -44,6 +44,7 @@ type svc struct {
 	ctl    *os.File // supervise/control, read through Go's poller
 	ok     int      // supervise/ok, held open for reading, never read
 	adopt  int      // pid to adopt at the end of Open, 0 if none
+	notify *os.File // read end of the notification pipe until ready (ready.go)
 
 	// The countdown to the SIGKILL of a process told to stop (stop.go).
 	killTimer *time.Timer
@@ -72,6 +73,7 @@ type Supervisor struct {
 	claimed    *handoff // what Open took over from a supervisor that handed over
 
 	exitc     chan struct{} // SIGTERM: Exit sends without blocking
+	readyc    chan readyMsg // newlines from notification pipes (ready.go)
 	quit      chan struct{} // closed when Run returns, stops the readers
 	releaseMu sync.Once
 }
@@ -106,6 +108,7 @@ func Open(cfg Config) (_ *Supervisor, err error) {
 		pipe:       [2]int{-1, -1},
 		pidChanged: true,
 		exitc:      make(chan struct{}, 1),
+		readyc:     make(chan readyMsg),
 		quit:       make(chan struct{}),
 	}
 	s.main = &svc{want: supervise.WantUp, start: time.Now(), lock: -1, ok: -1}
@@ -345,6 +348,7 @@ func (s *Supervisor) release() {
 			if v.ctl != nil {
 				v.ctl.Close()
 			}
+			s.closeNotify(v)
 			closeFD(&v.ok)
 		}
 		closeFD(&s.pipe[0])
