@@ -55,9 +55,26 @@ type Service struct {
 	// without SIG ("TERM", "INT"): one of StopSignals. DefaultStopSignal
 	// when not given.
 	StopSignal string
+	// NotificationFD is the descriptor on which the service writes a
+	// newline once it is ready (s6's notification-fd); 0: none, the
+	// service is ready when it runs.
+	NotificationFD int
+	// Restart is the restart backoff of a restart block; nil keeps
+	// runit's rule (one second after a run shorter than one second).
+	Restart *Restart
 
 	DeclRange hcl.Range
 }
+
+// Restart is a restart block: the first restart waits Delay, each one
+// after a run shorter than ResetAfter twice the previous wait, at most
+// MaxDelay.
+type Restart struct {
+	Delay, MaxDelay, ResetAfter time.Duration
+}
+
+// DefaultRestart holds the values a restart block leaves out.
+var DefaultRestart = Restart{Delay: time.Second, MaxDelay: time.Minute, ResetAfter: 30 * time.Second}
 
 // Limits are the resource limits applied with chpst (and, for Stack, the
 // shell's ulimit: chpst has no stack option of its own). Nil means unset.

@@ -7,6 +7,7 @@ import (
 
 	"sysconf/config"
 	"sysconf/generations"
+	"sysconf/runit/supervise"
 )
 
 // Plan turns sys into a manifest. It needs nothing but sys, reads no clock,
@@ -92,6 +93,14 @@ func Service(s *config.Service) generations.Service {
 	}
 	if s.StopSignal != "" && s.StopSignal != config.DefaultStopSignal {
 		file("down-signal", 0o644, []byte(s.StopSignal+"\n"))
+	}
+	// Beyond runit (docs/runsv.md): the descriptor of the readiness
+	// newline (s6's file), and the restart backoff (ours).
+	if s.NotificationFD > 0 {
+		file(supervise.NotificationFDFile, 0o644, []byte(strconv.Itoa(s.NotificationFD)+"\n"))
+	}
+	if r := s.Restart; r != nil {
+		file(supervise.RestartBackoffFile, 0o644, []byte(supervise.Backoff{Delay: r.Delay, MaxDelay: r.MaxDelay, ResetAfter: r.ResetAfter}.Line()))
 	}
 	if s.Log != nil {
 		file("log/config", 0o644, logConfig(s))

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Readiness, beyond runit (docs/runsv.md). A service whose directory has
@@ -46,6 +48,9 @@ func ParseReadiness(b []byte) Readiness {
 
 // Pending tells whether process pid is still to signal readiness.
 func (r Readiness) Pending(pid int) bool { return pid != 0 && r.PID == pid && !r.Ready }
+
+// ReadReadiness is ReadReadinessAt for the service directory svdir.
+func ReadReadiness(svdir string) Readiness { return ReadReadinessAt(unix.AT_FDCWD, svdir) }
 
 // ReadReadinessAt reads the ready file of the service directory dir
 // (relative to dirfd). A missing or unreadable file is the zero
