@@ -27,6 +27,7 @@ func forkFailed(err error) bool {
 // startProc is runit's startservice (§2.5): ./finish CODE STATUS when v is
 // in state finish, else control/u then ./run (or log/run).
 func (s *Supervisor) startProc(v *svc) {
+	s.unpause(v)
 	var argv []string
 	nfd := 0
 	if v.state == supervise.StateFinish {

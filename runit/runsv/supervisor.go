@@ -50,6 +50,11 @@ type svc struct {
 	killTimer *time.Timer
 	killPID   int           // the process it is for
 	killAfter time.Duration // how long it runs
+
+	// The wait before the next start under a restart-backoff file
+	// (backoff.go): the timer, nil when none runs, and the last wait.
+	backoffTimer *time.Timer
+	backoff      time.Duration
 }
 
 // dir is v's directory relative to the service directory: "" or "log".
