@@ -88,6 +88,12 @@ func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
 		if s.Paused {
 			note = "paused"
 		}
+		if s.Starting {
+			note = "starting, not ready yet"
+		}
+		if !s.NextStart.IsZero() {
+			note = fmt.Sprintf("backoff %v, next start in %v", s.Backoff, max(s.NextStart.Sub(now), 0).Truncate(time.Millisecond))
+		}
 		if s.Debt != "" {
 			note = "restart debt: runs " + filepath.Base(s.Debt)
 		}
