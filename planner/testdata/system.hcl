@@ -17,6 +17,12 @@ service "postgresql" {
   # PostgreSQL's fast shutdown, with time for its checkpoint.
   stop_signal  = "INT"
   stop_timeout = "1m"
+  # Ready once it writes a newline on descriptor 3; restarts back off.
+  notification_fd = 3
+  restart {
+    delay     = "200ms"
+    max_delay = "1m"
+  }
   log {
     size    = "10MB"
     keep    = 10
