@@ -87,6 +87,11 @@ type Limits struct {
 	FileSize   *int64 // bytes, chpst -f
 	Core       *int64 // bytes, chpst -c
 	CPUSeconds *int64 // chpst -t
+	// The service's cgroup, where the supervisor gives it one
+	// (docs/runsv.md, Containment).
+	MemoryMax *int64 // bytes, memory.max
+	PidsMax   *int64 // pids.max
+	CPUWeight *int64 // cpu.weight, 1 to 10000 (100 is the kernel's default)
 }
 
 // Timestamps says which time stamp svlogd puts before each line.

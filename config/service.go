@@ -31,6 +31,7 @@ var limitsSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "memory"}, {Name: "data"}, {Name: "stack"}, {Name: "open_files"},
 		{Name: "processes"}, {Name: "file_size"}, {Name: "core"}, {Name: "cpu_seconds"},
+		{Name: "memory_max"}, {Name: "pids_max"}, {Name: "cpu_weight"},
 	},
 }
 
@@ -538,6 +539,9 @@ func (m *module) decodeLimits(b *hcl.Block, ctx *hcl.EvalContext, allowEach bool
 	lim.FileSize = a.size("file_size")
 	lim.Core = a.size("core")
 	lim.CPUSeconds = a.duration("cpu_seconds")
+	lim.MemoryMax = a.size("memory_max")
+	lim.PidsMax, _ = a.integer("pids_max", 1, 1<<31)
+	lim.CPUWeight, _ = a.integer("cpu_weight", 1, 10000)
 	return lim
 }
 

@@ -31,6 +31,12 @@ type ServiceStatus struct {
 	// the length of that wait.
 	NextStart time.Time     `json:"next_start,omitempty"`
 	Backoff   time.Duration `json:"backoff,omitempty"`
+	// Cgroup is the service's cgroup, where its supervisor gave it one,
+	// with the memory (bytes) and the number of tasks it holds; -1 for
+	// what the kernel does not say.
+	Cgroup string `json:"cgroup,omitempty"`
+	Memory int64  `json:"memory,omitempty"`
+	Tasks  int64  `json:"tasks,omitempty"`
 }
 
 // Status is the state of the current generation's running services.
@@ -79,6 +85,9 @@ func (g *Root) Status() (*Status, error) {
 				ss.Debt = g.restartDebt(dir, s.PID)
 			}
 			ss.Starting = s.State == supervise.StateRun && supervise.ReadReadiness(dir).Pending(s.PID)
+			if u, ok := supervise.ReadCgroupUsage(dir); ok {
+				ss.Cgroup, ss.Memory, ss.Tasks = u.Path, u.Memory, u.Tasks
+			}
 			if p, ok := supervise.ReadBackoff(dir); ok && s.State == supervise.StateDown && s.Want == supervise.WantUp {
 				ss.NextStart, ss.Backoff = p.Due, p.Delay
 			}

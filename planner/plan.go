@@ -102,6 +102,14 @@ func Service(s *config.Service) generations.Service {
 	if r := s.Restart; r != nil {
 		file(supervise.RestartBackoffFile, 0o644, []byte(supervise.Backoff{Delay: r.Delay, MaxDelay: r.MaxDelay, ResetAfter: r.ResetAfter}.Line()))
 	}
+	for _, lim := range []struct {
+		name string
+		v    *int64
+	}{{"memory.max", s.Limits.MemoryMax}, {"pids.max", s.Limits.PidsMax}, {"cpu.weight", s.Limits.CPUWeight}} {
+		if lim.v != nil {
+			file(supervise.CgroupLimitsDir+"/"+lim.name, 0o644, []byte(strconv.FormatInt(*lim.v, 10)+"\n"))
+		}
+	}
 	if s.Log != nil {
 		file("log/config", 0o644, logConfig(s))
 		file("log/run", 0o755, logRun(s))

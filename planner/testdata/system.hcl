@@ -11,6 +11,9 @@ service "postgresql" {
     open_files = 4096
     memory     = "512MB"
     stack      = "8MB"
+    memory_max = "1GiB"
+    pids_max   = 200
+    cpu_weight = 200
   }
   check  = "pg_isready -q -p ${var.pg_port}"
   finish = "sv -v i pg_shm"

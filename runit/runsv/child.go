@@ -66,6 +66,10 @@ func (s *Supervisor) startProc(v *svc) {
 	// escalate kills whole (stop.go); runit's runsv leaves its children
 	// in its own.
 	sys := &syscall.SysProcAttr{Setsid: s.ownSession(v)}
+	if cg := s.enterCgroup(v, v.state != supervise.StateFinish && !v.islog); cg >= 0 {
+		defer unix.Close(cg)
+		sys.UseCgroupFD, sys.CgroupFD = true, cg
+	}
 	var notify *os.File
 	notifyW := -1
 	if nfd > 0 && setupErr == "" {
@@ -78,6 +82,12 @@ func (s *Supervisor) startProc(v *svc) {
 		pid, done, err = s.cfg.Reaper.Start(argv[0], argv, &syscall.ProcAttr{Dir: dir, Env: s.cfg.Env, Files: files, Sys: sys})
 		if err == nil {
 			break
+		}
+		if sys.UseCgroupFD {
+			s.warn("unable to start "+v.prefix+argv[0]+" in cgroup "+v.cgroup+", starting without", err)
+			sys.UseCgroupFD, v.cgroup = false, ""
+			unix.Unlinkat(s.dirfd, v.file(supervise.CgroupFile), 0)
+			continue
 		}
 		if forkFailed(err) {
 			s.warn("unable to fork, sleeping", err)

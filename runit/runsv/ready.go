@@ -112,10 +112,12 @@ func (s *Supervisor) closeNotify(v *svc) {
 }
 
 // inheritReadiness settles the readiness of a process taken over from an
-// earlier supervisor, whose notification pipe is gone with it: a process
+// earlier supervisor (and its cgroup, cgroup.go), whose notification pipe
+// is gone with it: a process
 // still "starting" is taken as ready, since nothing could tell it is
 // later, and clients must not wait for it for ever.
 func (s *Supervisor) inheritReadiness(v *svc) {
+	s.inheritCgroup(v)
 	if v.pid == 0 || !supervise.ReadReadinessAt(s.dirfd, v.dir()).Pending(v.pid) {
 		return
 	}

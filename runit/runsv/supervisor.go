@@ -55,6 +55,8 @@ type svc struct {
 	// (backoff.go): the timer, nil when none runs, and the last wait.
 	backoffTimer *time.Timer
 	backoff      time.Duration
+
+	cgroup string // the cgroup of the current process, "" when none (cgroup.go)
 }
 
 // dir is v's directory relative to the service directory: "" or "log".
@@ -76,6 +78,7 @@ type Supervisor struct {
 	pipe       [2]int
 	pidChanged bool     // shared by both services, as in runit (§1.4)
 	claimed    *handoff // what Open took over from a supervisor that handed over
+	cgroupBase string   // the sysconf cgroup subtree, "" when services run without cgroups
 
 	exitc     chan struct{} // SIGTERM: Exit sends without blocking
 	readyc    chan readyMsg // newlines from notification pipes (ready.go)
@@ -130,6 +133,7 @@ func Open(cfg Config) (_ *Supervisor, err error) {
 	}
 	s.dirfd = fd
 	s.procDir = fmt.Sprintf("/proc/self/fd/%d", fd)
+	s.cgroupBase = cgroupBase()
 	var st unix.Stat_t
 	if unix.Stat(s.procDir, &st) != nil {
 		s.procDir = cfg.Dir // no /proc: children get the path

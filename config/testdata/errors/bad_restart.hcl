@@ -27,3 +27,11 @@ service "e" {
   command         = ["x"]
   notification_fd = 1 # ERROR: Invalid number
 }
+service "f" {
+  command = ["x"]
+  limits {
+    cpu_weight = 0 # ERROR: Invalid number
+    pids_max   = -1 # ERROR: Invalid number
+    memory_max = "lots" # ERROR: Invalid size
+  }
+}
