@@ -75,6 +75,11 @@ func (s *Supervisor) startProc(v *svc) {
 	if nfd > 0 && setupErr == "" {
 		notify, notifyW = s.notifyPipe(v, nfd, &files)
 	}
+	if notify == nil && v.state != supervise.StateFinish {
+		// Whatever process the ready file names, it is not the one
+		// about to start, which is ready when it runs.
+		unix.Unlinkat(s.dirfd, v.file(supervise.ReadyFile), 0)
+	}
 	var pid int
 	var done <-chan syscall.WaitStatus
 	for setupErr == "" {
@@ -115,10 +120,8 @@ func (s *Supervisor) startProc(v *svc) {
 		v.start = time.Now()
 		v.state = supervise.StateRun
 		s.closeNotify(v)
-		if pid != 0 {
-			s.markStarting(v, pid, notify != nil)
-		}
 		if notify != nil && pid != 0 {
+			s.markStarting(v, pid)
 			v.notify = notify
 			go s.watchReady(v, pid, notify)
 		} else if notify != nil {

@@ -79,12 +79,9 @@ func (s *Supervisor) watchReady(v *svc, pid int, r *os.File) {
 }
 
 // markStarting records, before the status naming the new process pid,
-// whether it is to signal readiness.
-func (s *Supervisor) markStarting(v *svc, pid int, notifying bool) {
-	if !notifying {
-		unix.Unlinkat(s.dirfd, v.file(supervise.ReadyFile), 0)
-		return
-	}
+// that it is to signal readiness. (For a process that is not, startProc
+// removes the ready file before the fork.)
+func (s *Supervisor) markStarting(v *svc, pid int) {
 	if err := supervise.WriteState(s.dirfd, v.dir(), supervise.ReadyFile, supervise.ReadyLine(pid, false)); err != nil {
 		s.warnState(err)
 	}
