@@ -12,7 +12,7 @@ RUNIT_LINKS = runit-init runsv runsvdir runsvchdir sv chpst svlogd \
 .PHONY: build test lint bench install demo clean
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
 	cd bin && for n in $(RUNIT_LINKS); do ln -sfn runit $$n; done
 
 test:

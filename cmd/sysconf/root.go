@@ -116,6 +116,7 @@ in a scratch folder without touching the host.`,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{},
 	}
+	addVersion(root)
 	f := root.PersistentFlags()
 	f.StringVar(&a.root, "root", "/", "the root folder of the machine to manage")
 	f.StringVarP(&a.config, "config", "c", "", "the description: a file or a folder of *.hcl (default ROOT/etc/sysconf)")
