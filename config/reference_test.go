@@ -170,26 +170,28 @@ func TestReferenceFunctions(t *testing.T) {
 	}
 }
 
-// TestReferenceExamples: every hcl example of the reference is valid HCL
-// syntax (the names it refers to are not declared there, so it is parsed,
-// not loaded).
-func TestReferenceExamples(t *testing.T) {
-	src, err := os.ReadFile(referencePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for i, part := range strings.Split(string(src), "```hcl\n")[1:] {
-		body, _, ok := strings.Cut(part, "```")
-		if !ok {
-			t.Fatalf("example %d is not closed", i+1)
+// TestDocExamples: every hcl example of the reference and the guide is
+// valid HCL syntax (the names an example refers to are often declared in
+// another, so it is parsed, not loaded).
+func TestDocExamples(t *testing.T) {
+	for _, doc := range []string{referencePath, "../docs/guide.md"} {
+		src, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
 		}
-		n++
-		if _, diags := hclsyntax.ParseConfig([]byte(body), "example.hcl", hcl.InitialPos); diags.HasErrors() {
-			t.Errorf("example %d does not parse: %s\n%s", i+1, diags.Error(), body)
+		n := 0
+		for i, part := range strings.Split(string(src), "```hcl\n")[1:] {
+			body, _, ok := strings.Cut(part, "```")
+			if !ok {
+				t.Fatalf("%s: example %d is not closed", doc, i+1)
+			}
+			n++
+			if _, diags := hclsyntax.ParseConfig([]byte(body), "example.hcl", hcl.InitialPos); diags.HasErrors() {
+				t.Errorf("%s: example %d does not parse: %s\n%s", doc, i+1, diags.Error(), body)
+			}
 		}
-	}
-	if n == 0 {
-		t.Error("the reference has no hcl example")
+		if n == 0 {
+			t.Errorf("%s has no hcl example", doc)
+		}
 	}
 }
