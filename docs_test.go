@@ -9,7 +9,7 @@ import (
 
 // TestDocsIndexed: every page in docs/ is linked from docs/README.md (the
 // index) and named in the README's layout table, and every page either
-// names exists.
+// of them names exists.
 func TestDocsIndexed(t *testing.T) {
 	pages, err := filepath.Glob("docs/*.md")
 	if err != nil || len(pages) == 0 {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -170,17 +171,23 @@ func TestReferenceFunctions(t *testing.T) {
 	}
 }
 
+// wholeMarker, on the line before an example, says that the example is a
+// whole description, which must load without a diagnostic.
+const wholeMarker = "<!-- a whole description: config/reference_test.go loads it -->\n"
+
 // TestDocExamples: every hcl example of the reference and the guide is
 // valid HCL syntax (the names an example refers to are often declared in
-// another, so it is parsed, not loaded).
+// another, so it is parsed), and the guide's examples marked as whole
+// descriptions load without a diagnostic.
 func TestDocExamples(t *testing.T) {
 	for _, doc := range []string{referencePath, "../docs/guide.md"} {
 		src, err := os.ReadFile(doc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := 0
-		for i, part := range strings.Split(string(src), "```hcl\n")[1:] {
+		n, wholes := 0, 0
+		parts := strings.Split(string(src), "```hcl\n")
+		for i, part := range parts[1:] {
 			body, _, ok := strings.Cut(part, "```")
 			if !ok {
 				t.Fatalf("%s: example %d is not closed", doc, i+1)
@@ -189,9 +196,19 @@ func TestDocExamples(t *testing.T) {
 			if _, diags := hclsyntax.ParseConfig([]byte(body), "example.hcl", hcl.InitialPos); diags.HasErrors() {
 				t.Errorf("%s: example %d does not parse: %s\n%s", doc, i+1, diags.Error(), body)
 			}
+			if strings.HasSuffix(parts[i], wholeMarker) {
+				wholes++
+				fsys := fstest.MapFS{"main.hcl": {Data: []byte(body)}}
+				if _, diags := config.Load(config.Options{FS: fsys, Path: "."}); len(diags) > 0 {
+					t.Errorf("%s: example %d, a whole description, does not load: %s\n%s", doc, i+1, diags.Error(), body)
+				}
+			}
 		}
 		if n == 0 {
 			t.Errorf("%s has no hcl example", doc)
+		}
+		if doc != referencePath && wholes == 0 {
+			t.Errorf("%s has no example marked %q", doc, wholeMarker)
 		}
 	}
 }
