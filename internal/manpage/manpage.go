@@ -55,6 +55,9 @@ const (
 func Write(w io.Writer, p Page) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, ".TH %s %d \"\" %s %s\n", quoteArg(strings.ToUpper(p.Name)), p.Section, quoteArg(p.Source), quoteArg(p.Manual))
+	// No hyphenation and a ragged right margin: option names and page
+	// references (sysconf-apply(8)) stay whole, so they can be copied.
+	b.WriteString(".nh\n.ad l\n")
 	b.WriteString(".SH NAME\n")
 	fmt.Fprintf(&b, "%s \\- %s\n", Escape(p.Name), Escape(p.Title))
 	for _, s := range p.Sections {
@@ -104,26 +107,32 @@ func quoteArg(s string) string {
 
 // Escape turns running text into roff text: backslashes escaped, each
 // hyphen of a word that starts with one (an option: -v, --no-color) made a
-// minus sign so that it can be copied, and every non-ASCII character
-// written as \[uXXXX], so the page needs no input encoding.
+// minus sign so that it can be copied, a word with a hyphen never broken
+// across lines (sysconf-apply(8) stays whole), and every non-ASCII
+// character written as \[uXXXX], so the page needs no input encoding.
 func Escape(s string) string {
+	s = strings.NewReplacer("\n", " ", "\t", " ").Replace(s)
+	words := strings.Split(s, " ")
+	for i, w := range words {
+		words[i] = escapeWord(w)
+	}
+	return strings.Join(words, " ")
+}
+
+func escapeWord(w string) string {
 	var b strings.Builder
+	if strings.Contains(w, "-") {
+		b.WriteString(`\%`)
+	}
 	prev := ' '
-	option := false // inside a word that starts with '-': every '-' of it is a minus
-	for _, r := range s {
-		if r == ' ' || r == '\n' || r == '\t' {
-			option = false
-		}
+	option := false // in a word that starts with '-': every '-' of it is a minus
+	for _, r := range w {
 		switch {
 		case r == '\\':
 			b.WriteString(`\e`)
-		case r == '-' && (option || prev == ' ' || prev == '[' || prev == '(' || prev == '|' || prev == '"' || prev == '\t' || prev == '\n'):
+		case r == '-' && (option || prev == ' ' || prev == '[' || prev == '(' || prev == '|' || prev == '"'):
 			option = true
 			b.WriteString(`\-`)
-		case r == '\n':
-			b.WriteByte(' ')
-		case r == '\t':
-			b.WriteByte(' ')
 		case r > 126:
 			fmt.Fprintf(&b, `\[u%04X]`, r)
 		default:
@@ -239,7 +248,9 @@ func plain(ts []comment.Text) string {
 		case *comment.Link:
 			b.WriteString(plain(t.Text))
 		case *comment.DocLink:
-			b.WriteString(plain(t.Text))
+			// In a man-page-style comment "[path]" is an optional operand
+			// or a literal, not a link to Go documentation.
+			b.WriteString("[" + plain(t.Text) + "]")
 		}
 	}
 	return b.String()

@@ -7,11 +7,12 @@ import (
 
 func TestEscape(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"use --no-color or -v", `use \-\-no\-color or \-v`},
-		{"content-addressed", "content-addressed"},
+		{"use --no-color or -v", `use \%\-\-no\-color or \%\-v`},
+		{"content-addressed", `\%content-addressed`},
+		{"see sysconf-apply(8)", `see \%sysconf-apply(8)`},
 		{`a\b`, `a\eb`},
 		{"e… → x", `e\[u2026] \[u2192] x`},
-		{"[-w sec]", `[\-w sec]`},
+		{"[-w sec]", `\%[\-w sec]`},
 	}
 	for _, tt := range tests {
 		if got := Escape(tt.in); got != tt.want {
@@ -34,7 +35,7 @@ func TestFromDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, s := range []string{".SH \"SYNOPSIS\"\n.PP\n.RS 4\n.nf\nx [\\-v] dir\n.fi\n.RE\n", "x does things. .dot at the start.\n", "x \\- do x\n"} {
+	for _, s := range []string{".SH \"SYNOPSIS\"\n.PP\n.RS 4\n.nf\nx [\\-v] dir\n.fi\n.RE\n", ".nh\n", "x does things. .dot at the start.\n", "x \\- do x\n"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("page lacks %q:\n%s", s, out)
 		}
