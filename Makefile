@@ -4,8 +4,8 @@ DESTDIR ?=
 GO      ?= go
 
 # Every name the multi-call runit binary answers to (bin/runit itself is the
-# binary; the others are links to it). internal/testenv.RunitNames is the
-# same list, and TestMakefileNames keeps the two equal.
+# binary; the others are links to it). internal/runitnames.Links is the
+# list, and TestMakefileNames keeps this copy equal to it.
 RUNIT_LINKS = runit-init runsv runsvdir runsvchdir sv chpst svlogd \
 	envdir envuidgid pgrphack setuidgid softlimit setlock
 

@@ -3,15 +3,21 @@ package sysconf_test
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
-	"sysconf/internal/testenv"
+	"sysconf/internal/runitnames"
 )
 
 // TestLayering keeps STYLE.md §1 true: data flows config → planner →
 // generations → runit, and the runit tools (PID 1 among them) link nothing
 // but the standard library, x/sys and our own runit and internal packages.
+//
+// A banned entry ending in "/" bans every package below it; any other bans
+// that package and the packages below it ("sysconf/runit/runsv" is not
+// "sysconf/runit/runsvchdir"). A pattern that matches no package fails:
+// a rule about nothing is a rule that silently stopped working.
 func TestLayering(t *testing.T) {
 	bans := []struct {
 		pattern string
@@ -22,33 +28,56 @@ func TestLayering(t *testing.T) {
 			"the runit tools run as PID 1 and must start like a C program"},
 		{"./cmd/runit", []string{"github.com/hashicorp/", "github.com/zclconf/", "github.com/spf13/", "sysconf/config", "sysconf/planner", "sysconf/generations"},
 			"the multi-call runit binary must not pay for HCL or cobra"},
-		{"./config/...", []string{"sysconf/planner", "sysconf/generations", "sysconf/runit", "sysconf/cmd"},
-			"config knows only the language"},
-		{"./generations/...", []string{"github.com/hashicorp/", "github.com/zclconf/", "sysconf/config", "sysconf/planner", "sysconf/cmd"},
+		{"./config/...", []string{"sysconf/planner", "sysconf/generations", "sysconf/runit", "sysconf/cmd", "github.com/spf13/"},
+			"config knows only the language, not the command line"},
+		{"./generations/...", []string{"github.com/hashicorp/", "github.com/zclconf/", "github.com/spf13/", "sysconf/config", "sysconf/planner", "sysconf/cmd"},
 			"generations works on manifests, never on HCL"},
 		{"./planner/...", []string{"sysconf/runit/runsv", "sysconf/runit/runsvdir", "sysconf/cmd"},
 			"the planner is pure: it plans, it does not supervise"},
 	}
 	for _, b := range bans {
-		out, err := exec.Command("go", "list", "-deps", b.pattern).CombinedOutput()
-		if err != nil {
-			if strings.Contains(string(out), "matched no packages") || strings.Contains(string(out), "no such file or directory") {
-				// The package does not exist yet: nothing to keep apart.
-				continue
-			}
-			t.Fatalf("go list -deps %s: %v\n%s", b.pattern, err, out)
-		}
-		for _, dep := range strings.Fields(string(out)) {
+		for _, dep := range goList(t, "-deps", b.pattern) {
 			for _, ban := range b.banned {
-				if strings.HasPrefix(dep, ban) {
+				if under(dep, ban) {
 					t.Errorf("%s depends on %s: %s", b.pattern, dep, b.why)
 				}
 			}
 		}
 	}
+	// From runit, generations uses the supervise protocol and runsvchdir's
+	// switch, and nothing else: it never runs a supervisor itself.
+	allowed := map[string]bool{"sysconf/runit/supervise": true, "sysconf/runit/runsvchdir": true}
+	for _, imp := range goList(t, "-f", "{{join .Imports \"\\n\"}}", "./generations/...") {
+		if under(imp, "sysconf/runit") && !allowed[imp] {
+			t.Errorf("generations imports %s: from runit it may import only runit/supervise and runit/runsvchdir", imp)
+		}
+	}
 }
 
-// TestMakefileNames keeps the Makefile's links and testenv's list the same.
+// under reports whether package dep is ban or below it (see TestLayering).
+func under(dep, ban string) bool {
+	if strings.HasSuffix(ban, "/") {
+		return strings.HasPrefix(dep, ban)
+	}
+	return dep == ban || strings.HasPrefix(dep, ban+"/")
+}
+
+// goList runs go list with args and returns its output's lines; a pattern
+// that matches no package fails the test.
+func goList(t *testing.T, args ...string) []string {
+	t.Helper()
+	out, err := exec.Command("go", append([]string{"list"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	if strings.Contains(string(out), "matched no packages") || len(strings.Fields(string(out))) == 0 {
+		t.Fatalf("go list %s matches no package: fix the pattern\n%s", strings.Join(args, " "), out)
+	}
+	return strings.Fields(string(out))
+}
+
+// TestMakefileNames keeps the Makefile's links and runitnames.Links, the one
+// list of them, the same.
 func TestMakefileNames(t *testing.T) {
 	mk, err := os.ReadFile("Makefile")
 	if err != nil {
@@ -61,18 +90,7 @@ func TestMakefileNames(t *testing.T) {
 			links = strings.Fields(v)
 		}
 	}
-	want := map[string]bool{}
-	for _, n := range testenv.RunitNames {
-		if n != "runit" {
-			want[n] = true
-		}
-	}
-	if len(links) != len(want) {
-		t.Fatalf("Makefile links %v, testenv.RunitNames %v", links, testenv.RunitNames)
-	}
-	for _, l := range links {
-		if !want[l] {
-			t.Errorf("Makefile links %s, which testenv.RunitNames lacks", l)
-		}
+	if !slices.Equal(links, runitnames.Links) {
+		t.Errorf("Makefile's RUNIT_LINKS = %v, want runitnames.Links %v", links, runitnames.Links)
 	}
 }

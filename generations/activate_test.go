@@ -11,8 +11,7 @@ import (
 
 func applyT(t *testing.T, root string, m Manifest, o Options) *Result {
 	t.Helper()
-	o.Root = root
-	res, err := Apply(context.Background(), m, o)
+	res, err := openT(t, root).Apply(context.Background(), m, o)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -58,7 +57,7 @@ func TestApplyActivate(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(root, "etc/runit/2")); !strings.Contains(string(b), "runsvdir") {
 		t.Errorf("stage 2 %q", b)
 	}
-	if got := readlink(t, filepath.Join(root, BootLink)); got != "generations/1" {
+	if got := readlink(t, filepath.Join(root, SandboxLayout.BootLink())); got != "generations/1" {
 		t.Errorf("boot -> %s", got)
 	}
 
@@ -83,7 +82,7 @@ func TestApplyActivate(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(root, "etc/conf.d/web")); string(b) != "two\n" {
 		t.Errorf("managed file %q", b)
 	}
-	if got := readlink(t, filepath.Join(root, BootLink)); got != "generations/1" {
+	if got := readlink(t, filepath.Join(root, SandboxLayout.BootLink())); got != "generations/1" {
 		t.Errorf("--test moved the boot default: boot -> %s", got)
 	}
 	// Stage scripts follow the boot default, which --test left alone.
@@ -92,7 +91,7 @@ func TestApplyActivate(t *testing.T) {
 	}
 
 	// Rollback restores generation 1 exactly.
-	rb, err := Rollback(context.Background(), 0, Options{Root: root})
+	rb, err := openT(t, root).Rollback(context.Background(), 0, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +116,7 @@ func TestApplyUnmanagedFile(t *testing.T) {
 	}
 	m := testManifest(svc("web", "a"))
 	m.Files = []ManagedFile{{Path: "/etc/motd", Mode: 0o644, Content: []byte("ours\n")}}
-	_, err := Apply(context.Background(), m, Options{Root: root})
+	_, err := openT(t, root).Apply(context.Background(), m, Options{})
 	if !errors.Is(err, ErrUnmanaged) || !strings.Contains(err.Error(), "/etc/motd") {
 		t.Fatalf("err = %v, want ErrUnmanaged naming /etc/motd", err)
 	}
@@ -142,14 +141,12 @@ func TestApplyUnmanagedFile(t *testing.T) {
 
 func TestApplyLocked(t *testing.T) {
 	root := t.TempDir()
-	r, _ := openRoot(root)
-	defer r.Close()
-	l, err := lockRoot(r)
+	l, err := openT(t, root).lock()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Unlock()
-	_, err = Apply(context.Background(), testManifest(svc("web", "a")), Options{Root: root})
+	_, err = openT(t, root).Apply(context.Background(), testManifest(svc("web", "a")), Options{})
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid") {
 		t.Fatalf("err = %v, want ErrLocked with a pid", err)
 	}

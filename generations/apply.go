@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"sort"
 	"time"
 
@@ -14,15 +12,15 @@ import (
 
 // Event is one step of an apply, for progress displays and --json.
 type Event struct {
-	Kind       string `json:"kind"` // build, generation, unchanged, switch, start, restart, defer, stop, await, up, failed, rollback, unsupervised, done
+	Kind       string `json:"kind"` // build, generation, unchanged, switch, start, restart, defer, stop, await, wait, up, failed, rollback, unsupervised, warning, done
 	Service    string `json:"service,omitempty"`
 	Generation int    `json:"generation,omitempty"`
 	Message    string `json:"message,omitempty"`
 }
 
-// Options are the inputs of Apply besides the Manifest.
+// Options are the inputs of Apply, Rollback and SwitchRunlevel besides
+// the Manifest.
 type Options struct {
-	Root       string            // the machine's root; "" is "/"
 	Sources    map[string][]byte // copied into the generation's sources/
 	Version    string            // sysconf's version, recorded in manifest.json
 	Level      string            // runlevel to run; "" keeps the current one, else "default"
@@ -35,6 +33,10 @@ type Options struct {
 	Settle     time.Duration     // how long a service must stay up to count as up; 0 is 1 s, <0 is none
 	Now        time.Time         // creation time; zero is time.Now()
 	Events     func(Event)       // progress; may be nil
+	// AfterStep, when set, is called after each step of the activation
+	// (1, 2, …). It is the crash tests' hook: they kill the process there,
+	// to show that a crash after any step leaves one whole generation.
+	AfterStep func(step int)
 }
 
 // Result says what Apply (or Rollback) did.
@@ -99,79 +101,91 @@ func running(rec *Record, level string) map[string]string {
 // switch back to the previous generation (unless NoRollback) and return a
 // *HealthError. It holds the apply lock throughout: a second Apply fails
 // with ErrLocked.
-func Apply(ctx context.Context, m Manifest, o Options) (*Result, error) {
-	if o.Root != "" {
-		// A fresh machine folder: the demo's and the tests' first apply.
-		if err := os.MkdirAll(o.Root, 0o755); err != nil {
-			return nil, fmt.Errorf("create root: %w", err)
-		}
-	}
-	r, err := openRoot(o.Root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	lock, err := lockRoot(r)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Unlock()
-	st := newStepper()
-	if err := recoverRoot(r); err != nil {
-		return nil, err
-	}
-	st.step()
-	cur, curLevel, _ := current(r)
-	var rec *Record
-	res := &Result{}
-	if cur != nil && cur.Hash == m.Hash() {
-		rec = cur
-		o.emit(Event{Kind: "unchanged", Generation: cur.Number})
-		if o.Level == "" || o.Level == curLevel {
-			res.Generation = cur.Number
-			if !o.Test && !o.BootOnly {
-				if b, _ := bootDefault(r); b != cur.Number {
-					return res, activate(r, &activation{rec: cur, level: curLevel, boot: true, st: st})
-				}
-			}
-			if o.BootOnly {
-				return res, activate(r, &activation{rec: cur, level: curLevel, boot: true, st: st})
-			}
-			res.Kept = len(cur.Runlevels[curLevel])
-			return res, nil
-		}
-	} else {
-		now := o.Now
-		if now.IsZero() {
-			now = time.Now()
-		}
-		o.emit(Event{Kind: "build"})
-		if rec, err = build(r, m, o.Sources, o.Version, now); err != nil {
-			return nil, err
-		}
-		res.Created = true
-		o.emit(Event{Kind: "generation", Generation: rec.Number})
+func (g *Root) Apply(ctx context.Context, m Manifest, o Options) (*Result, error) {
+	var res *Result
+	err := g.locked(finishFirst, func(s state) error {
+		st := &stepper{hook: o.AfterStep}
 		st.step()
-	}
-	level, err := levelOf(rec, o.Level, curLevel)
-	if err != nil {
-		return nil, err
-	}
-	return res, switchTo(ctx, r, rec, level, cur, curLevel, o, res, st)
+		// A current link that is not sysconf's (runit's own folder) is
+		// no current generation: apply takes the machine over.
+		cur, curLevel := s.cur, s.level
+		var rec *Record
+		res = &Result{}
+		if cur != nil && cur.Hash == m.Hash() {
+			rec = cur
+			o.emit(Event{Kind: "unchanged", Generation: cur.Number})
+			if o.Level == "" || o.Level == curLevel {
+				res.Generation = cur.Number
+				if o.BootOnly {
+					return g.promote(cur, curLevel, nil, st)
+				}
+				res.Kept = len(cur.Runlevels[curLevel])
+				if b, _ := g.bootDefault(); b == cur.Number || o.Test {
+					return nil
+				}
+				// Running, but not the boot default yet (apply --test, or
+				// a crash during a health check): it becomes the default
+				// once its services are up.
+				if err := g.check(ctx, cur, g.awaitable(cur, curLevel), nil, o, res); err != nil {
+					return err
+				}
+				return g.promote(cur, curLevel, nil, st)
+			}
+		} else {
+			// Refuse before recording anything: a generation that was
+			// never activated and is not meant for boot must not exist.
+			if err := g.preflight(m, !o.BootOnly, !o.Test, o.Force); err != nil {
+				res = nil
+				return err
+			}
+			now := o.Now
+			if now.IsZero() {
+				now = time.Now()
+			}
+			o.emit(Event{Kind: "build"})
+			var err error
+			if rec, err = g.build(m, o.Sources, o.Version, now); err != nil {
+				res = nil
+				return err
+			}
+			res.Created = true
+			o.emit(Event{Kind: "generation", Generation: rec.Number})
+			st.step()
+		}
+		level, err := levelOf(rec, o.Level, curLevel)
+		if err != nil {
+			res = nil
+			return err
+		}
+		return g.switchTo(ctx, rec, level, cur, curLevel, o, res, st)
+	})
+	return res, err
 }
 
-// switchTo activates rec at level, replacing cur, and runs the health check.
-func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *Record, curLevel string, o Options, res *Result, st *stepper) error {
+// switchTo activates rec at level, replacing cur, and runs the health
+// check. Only once it has passed (or when nothing supervises the root, so
+// there is nothing to check) does rec become the boot default, unless
+// o.Test: a failing switch never moves the boot default, not even for a
+// moment. o.BootOnly makes rec the boot default without running it.
+func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Record, curLevel string, o Options, res *Result, st *stepper) error {
 	res.Generation = rec.Number
-	a := &activation{rec: rec, level: level, live: !o.BootOnly, boot: !o.Test, force: o.Force, others: []*Record{cur}, st: st}
 	if o.BootOnly {
 		res.BootOnly = true
-		return activate(r, a)
+		if o.Test {
+			return nil
+		}
+		return g.activate(&activation{rec: rec, level: level, boot: true, force: o.Force, others: g.withBootDefault(cur), st: st})
 	}
+	// Refuse before anything changes what an activation as the boot
+	// default would refuse later (a stage script in the way).
+	if err := g.preflight(rec.Manifest, true, !o.Test, o.Force); err != nil {
+		return err
+	}
+	a := &activation{rec: rec, level: level, live: true, force: o.Force, others: []*Record{cur}, st: st, timeout: o.timeout(), emit: o.emit}
 	if cur != nil {
 		res.Previous = cur.Number
 	}
-	root := r.Name()
+	root := g.r.Name()
 	before, after := running(cur, curLevel), running(rec, level)
 	oldPIDs := map[string]int{}
 	var await []string
@@ -209,7 +223,7 @@ func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *R
 	sort.Strings(res.Stopped)
 	a.keep = res.Deferred
 	sort.Strings(await)
-	if err := activate(r, a); err != nil {
+	if err := g.activate(a); err != nil {
 		return err
 	}
 	handedOver(root, rec, res, oldPIDs, &await)
@@ -226,26 +240,21 @@ func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *R
 	for _, n := range res.Stopped {
 		o.emit(Event{Kind: "stop", Service: n})
 	}
-	if !Supervised(root) {
-		res.Unsupervised = true
-		o.emit(Event{Kind: "unsupervised", Message: unsupervisedMessage(root)})
-		return nil
+	var err error
+	if len(a.stuck) > 0 {
+		// An old instance outlived its stop bound: its successor cannot
+		// take supervise/lock, so the switch has failed.
+		err = g.stuckError(rec, a.stuck[0], stopBound(cur, a.stuck[0], o.timeout()), o, res)
+	} else {
+		err = g.check(ctx, rec, await, oldPIDs, o, res)
 	}
-	timeout := o.Timeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	settle := o.Settle
-	if settle == 0 {
-		settle = time.Second
-	}
-	err := awaitUp(ctx, root, rec, await, oldPIDs, timeout, settle, o.emit)
 	var he *HealthError
 	if !errors.As(err, &he) {
-		return err
+		if err != nil || o.Test {
+			return err
+		}
+		return g.promote(rec, level, cur, st)
 	}
-	res.Failed = he
-	o.emit(Event{Kind: "failed", Service: he.Service, Message: he.Reason})
 	if o.NoRollback || cur == nil {
 		return he
 	}
@@ -253,13 +262,93 @@ func switchTo(ctx context.Context, r *os.Root, rec *Record, level string, cur *R
 	// services never stopped, the changed ones get their old definition.
 	o.emit(Event{Kind: "rollback", Generation: cur.Number})
 	// A deferred service still runs cur's definition: hand it back.
-	back := &activation{rec: cur, level: curLevel, live: true, boot: !o.Test, others: []*Record{rec}, keep: res.Deferred}
-	if rerr := activate(r, back); rerr != nil {
+	// The boot default never moved: only the running system goes back.
+	back := &activation{rec: cur, level: curLevel, live: true, others: []*Record{rec}, keep: res.Deferred, timeout: o.timeout(), emit: o.emit}
+	if rerr := g.activate(back); rerr != nil {
 		return fmt.Errorf("%w; rollback to generation %d: %v", he, cur.Number, rerr)
 	}
 	res.RolledBack = true
 	res.Generation, res.Previous = cur.Number, rec.Number
+	if len(back.stuck) > 0 {
+		return fmt.Errorf("%w; rolled back to generation %d, but %s was still stopping after %s",
+			he, cur.Number, back.stuck[0], stopBound(rec, back.stuck[0], o.timeout()))
+	}
 	return he
+}
+
+// timeout is the health check's bound, and the stop bound of a service
+// that would wait forever: o.Timeout, 30 s if unset.
+func (o Options) timeout() time.Duration {
+	if o.Timeout == 0 {
+		return 30 * time.Second
+	}
+	return o.Timeout
+}
+
+// stuckError is the failure of a switch whose old instance of name did not
+// stop within bound: a *HealthError, recorded in res and reported, as for
+// a service that does not come up.
+func (g *Root) stuckError(rec *Record, name string, bound time.Duration, o Options, res *Result) error {
+	he := &HealthError{Service: name, Reason: "old instance still running after " + bound.String(), Log: logTail(g.r.Name(), rec, name, 10)}
+	res.Failed = he
+	o.emit(Event{Kind: "failed", Service: he.Service, Message: he.Reason})
+	return he
+}
+
+// check is the health check: it waits until every service in names is up
+// (see awaitUp), and returns a *HealthError, recorded in res, for one that
+// is not. With nothing supervising the root there is nothing to wait for:
+// it says so (res.Unsupervised) and passes.
+func (g *Root) check(ctx context.Context, rec *Record, names []string, oldPIDs map[string]int, o Options, res *Result) error {
+	if !g.Supervised() {
+		res.Unsupervised = true
+		o.emit(Event{Kind: "unsupervised", Message: g.unsupervisedMessage()})
+		return nil
+	}
+	timeout := o.timeout()
+	settle := o.Settle
+	if settle == 0 {
+		settle = time.Second
+	}
+	err := awaitUp(ctx, g.r.Name(), rec, names, oldPIDs, timeout, settle, o.emit)
+	var he *HealthError
+	if errors.As(err, &he) {
+		res.Failed = he
+		o.emit(Event{Kind: "failed", Service: he.Service, Message: he.Reason})
+	}
+	return err
+}
+
+// awaitable lists the services of rec's level that the health check waits
+// for: all but those with a down file.
+func (g *Root) awaitable(rec *Record, level string) []string {
+	var out []string
+	for _, name := range rec.Runlevels[level] {
+		if !normallyDown(rec, name) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// promote makes rec (running at level, or not running with apply --boot)
+// the boot default: its stage scripts replace those of the generations it
+// follows (cur, and the boot default so far), and the boot link moves.
+func (g *Root) promote(rec *Record, level string, cur *Record, st *stepper) error {
+	return g.activate(&activation{rec: rec, level: level, boot: true, others: g.withBootDefault(cur), st: st})
+}
+
+// withBootDefault returns cur and the boot default's record: the
+// generations whose stage scripts may be installed.
+func (g *Root) withBootDefault(cur *Record) []*Record {
+	out := []*Record{cur}
+	if b, err := g.bootDefault(); err == nil && (cur == nil || b != cur.Number) {
+		if br, err := g.readRecord(b); err == nil {
+			out = append(out, br)
+		}
+	}
+	return out
 }
 
 // normallyDown reports whether a service has a down file: runsv does not
@@ -277,121 +366,66 @@ func normallyDown(rec *Record, name string) bool {
 	return false
 }
 
-func unsupervisedMessage(root string) string {
-	return "nothing is supervising " + root + "/service; start it with: runsvdir -P " + root + "/service"
-}
-
-// current returns the current generation's record and runlevel, nil if none.
-func current(r *os.Root) (*Record, string, error) {
-	n, level, err := readLevelLink(r, "current")
-	if errors.Is(err, fs.ErrNotExist) {
-		if _, nerr := r.Lstat(RunsvdirDir + "/current.new"); nerr == nil {
-			// A crash between runsvchdir's two renames: previous is
-			// still the running generation, and recovery moves it back.
-			n, level, err = readLevelLink(r, "previous")
-		}
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	rec, err := readRecord(r, n)
-	return rec, level, err
-}
-
-// bootDefault returns the boot default generation, 0 if none.
-func bootDefault(r *os.Root) (int, error) {
-	text, err := r.Readlink(BootLink)
-	if err != nil {
-		return 0, err
-	}
-	n, _, ok := parseGenLink("var/lib/sysconf/" + text)
-	if !ok {
-		return 0, fmt.Errorf("%s -> %s: not a generation", BootLink, text)
-	}
-	return n, nil
+func (g *Root) unsupervisedMessage() string {
+	service := g.r.Name() + "/" + g.l.Service
+	return "nothing is supervising " + service + "; start it with: runsvdir -P " + service
 }
 
 // Rollback switches the root to generation to (0: the one before the
 // current), with the same health check as Apply.
-func Rollback(ctx context.Context, to int, o Options) (*Result, error) {
-	r, err := openRoot(o.Root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	lock, err := lockRoot(r)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Unlock()
-	if err := recoverRoot(r); err != nil {
-		return nil, err
-	}
-	cur, curLevel, err := current(r)
-	if err != nil {
-		return nil, err
-	}
-	if cur == nil {
-		return nil, fmt.Errorf("rollback: %w", ErrNoCurrent)
-	}
-	if to == 0 {
-		if p, _, err := readLevelLink(r, "previous"); err == nil && p != cur.Number {
-			to = p
-		} else {
-			ns, _ := numbers(r)
-			for _, n := range ns {
-				if n < cur.Number {
-					to = n
+func (g *Root) Rollback(ctx context.Context, to int, o Options) (*Result, error) {
+	var res *Result
+	err := g.locked(finishFirst, func(s state) error {
+		if err := s.needCurrent("rollback"); err != nil {
+			return err
+		}
+		cur, curLevel := s.cur, s.level
+		if to == 0 {
+			if p, _, err := g.readLevelLink("previous"); err == nil && p != cur.Number {
+				to = p
+			} else {
+				ns, _ := g.numbers()
+				for _, n := range ns {
+					if n < cur.Number {
+						to = n
+					}
 				}
 			}
+			if to == 0 {
+				return fmt.Errorf("rollback from generation %d: %w: no earlier generation", cur.Number, ErrNotFound)
+			}
 		}
-		if to == 0 {
-			return nil, fmt.Errorf("rollback from generation %d: %w: no earlier generation", cur.Number, ErrNotFound)
+		rec, err := g.readRecord(to)
+		if err != nil {
+			return fmt.Errorf("rollback: %w", err)
 		}
-	}
-	rec, err := readRecord(r, to)
-	if err != nil {
-		return nil, fmt.Errorf("rollback: %w", err)
-	}
-	level, err := levelOf(rec, o.Level, curLevel)
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{}
-	return res, switchTo(ctx, r, rec, level, cur, curLevel, o, res, newStepper())
+		level, err := levelOf(rec, o.Level, curLevel)
+		if err != nil {
+			return err
+		}
+		res = &Result{}
+		return g.switchTo(ctx, rec, level, cur, curLevel, o, res, &stepper{hook: o.AfterStep})
+	})
+	return res, err
 }
 
-// SwitchRunlevel runs another runlevel of the current generation.
-func SwitchRunlevel(ctx context.Context, level string, o Options) (*Result, error) {
-	r, err := openRoot(o.Root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	lock, err := lockRoot(r)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Unlock()
-	if err := recoverRoot(r); err != nil {
-		return nil, err
-	}
-	cur, curLevel, err := current(r)
-	if err != nil {
-		return nil, err
-	}
-	if cur == nil {
-		return nil, fmt.Errorf("runlevel %s: %w", level, ErrNoCurrent)
-	}
-	if _, ok := cur.Runlevels[level]; !ok {
-		return nil, fmt.Errorf("runlevel %s: %w in generation %d", level, ErrNotFound, cur.Number)
-	}
-	o.Test = true // a runlevel switch does not change the boot default
-	res := &Result{}
-	return res, switchTo(ctx, r, cur, level, cur, curLevel, o, res, newStepper())
+// SwitchRunlevel runs another runlevel of the current generation. It does
+// not change the boot default.
+func (g *Root) SwitchRunlevel(ctx context.Context, level string, o Options) (*Result, error) {
+	var res *Result
+	err := g.locked(finishFirst, func(s state) error {
+		if err := s.needCurrent("runlevel " + level); err != nil {
+			return err
+		}
+		cur, curLevel := s.cur, s.level
+		if _, ok := cur.Runlevels[level]; !ok {
+			return fmt.Errorf("runlevel %s: %w in generation %d", level, ErrNotFound, cur.Number)
+		}
+		o.Test = true
+		res = &Result{}
+		return g.switchTo(ctx, cur, level, cur, curLevel, o, res, &stepper{hook: o.AfterStep})
+	})
+	return res, err
 }
 
 // handedOver checks, once the old supervisors are gone, that each deferred

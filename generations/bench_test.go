@@ -37,7 +37,7 @@ func BenchmarkApplyChangeOf500(b *testing.B) {
 	root := b.TempDir()
 	ctx := context.Background()
 	m := benchManifest(500, "0")
-	if _, err := Apply(ctx, m, Options{Root: root}); err != nil {
+	if _, err := openT(b, root).Apply(ctx, m, Options{}); err != nil {
 		b.Fatal(err)
 	}
 	bin, path := supervisor(b)
@@ -46,7 +46,7 @@ func BenchmarkApplyChangeOf500(b *testing.B) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := testenv.Start(b, cmd)
 	b.Cleanup(func() { stopSupervision(p, root) })
-	rec, _ := Load(root, 1)
+	rec, _ := openT(b, root).Load(1)
 	testenv.Eventually(b, 120*time.Second, func() string {
 		for i := 0; i < 500; i++ {
 			n := fmt.Sprintf("s%d", i)
@@ -61,7 +61,7 @@ func BenchmarkApplyChangeOf500(b *testing.B) {
 		old, _ := statusOf(root, rec, "s0")
 		next := benchManifest(500, fmt.Sprint(i+1))
 		svc := next.Services[0]
-		dir := filepath.Join(root, StorePath(svc))
+		dir := filepath.Join(root, SandboxLayout.StorePath(svc))
 		start := time.Now()
 		done := make(chan time.Duration, 1)
 		go func() {
@@ -79,7 +79,7 @@ func BenchmarkApplyChangeOf500(b *testing.B) {
 				buildTotal += time.Since(start)
 			}
 		}
-		if _, err := Apply(ctx, next, Options{Root: root, Settle: -1, Timeout: 60 * time.Second, Events: events}); err != nil {
+		if _, err := openT(b, root).Apply(ctx, next, Options{Settle: -1, Timeout: 60 * time.Second, Events: events}); err != nil {
 			b.Fatal(err)
 		}
 		applyTotal += time.Since(start)
@@ -88,7 +88,7 @@ func BenchmarkApplyChangeOf500(b *testing.B) {
 			b.Fatal("changed service never ran again")
 		}
 		total += d
-		rec, _ = Load(root, i+2)
+		rec, _ = openT(b, root).Load(i + 2)
 	}
 	b.ReportMetric(total.Seconds()/float64(b.N), "s-until-running/op")
 	b.ReportMetric(applyTotal.Seconds()/float64(b.N), "s-apply/op")
@@ -102,14 +102,14 @@ func BenchmarkApplyChangeOf500(b *testing.B) {
 func BenchmarkNoopApply500(b *testing.B) {
 	root := b.TempDir()
 	m := benchManifest(500, "0")
-	if _, err := Apply(context.Background(), m, Options{Root: root}); err != nil {
+	if _, err := openT(b, root).Apply(context.Background(), m, Options{}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		res, err := Apply(context.Background(), m, Options{Root: root})
+		res, err := openT(b, root).Apply(context.Background(), m, Options{})
 		if err != nil || res.Created {
 			b.Fatalf("%+v %v", res, err)
 		}
@@ -153,7 +153,12 @@ func BenchmarkApply1000Memory(b *testing.B) {
 	root := b.TempDir()
 	m := benchManifest(1000, "0")
 	allocs := testing.AllocsPerRun(1, func() {
-		if _, err := Apply(context.Background(), m, Options{Root: filepath.Join(root, fmt.Sprint(time.Now().UnixNano()))}); err != nil {
+		g, err := Create(filepath.Join(root, fmt.Sprint(time.Now().UnixNano())))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer g.Close()
+		if _, err := g.Apply(context.Background(), m, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	})

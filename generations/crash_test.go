@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -14,12 +16,17 @@ import (
 	"sysconf/internal/testenv"
 )
 
-// childEnv makes TestHelperApply run Apply in a child process.
-const childEnv = "SYSCONF_TEST_CHILD_APPLY"
+// childEnv makes TestHelperApply run Apply in a child process; crashEnv
+// names the step after which that child kills itself.
+const (
+	childEnv = "SYSCONF_TEST_CHILD_APPLY"
+	crashEnv = "SYSCONF_TEST_CRASH_AFTER"
+)
 
 // TestHelperApply is not a test: crash tests run the test binary again with
-// childEnv set to a JSON {root, manifest}, and it applies that manifest,
-// to be killed by the crash hook.
+// childEnv set to a JSON {root, manifest} and crashEnv to a step k, and it
+// applies that manifest with an AfterStep hook that SIGKILLs the process
+// after step k, with no chance to clean up.
 func TestHelperApply(t *testing.T) {
 	arg := os.Getenv(childEnv)
 	if arg == "" {
@@ -32,7 +39,14 @@ func TestHelperApply(t *testing.T) {
 	if err := json.Unmarshal([]byte(arg), &in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Apply(context.Background(), in.Manifest, Options{Root: in.Root}); err != nil {
+	crashAt, _ := strconv.Atoi(os.Getenv(crashEnv))
+	kill := func(step int) {
+		if step == crashAt {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // never returns: the signal is on its way
+		}
+	}
+	if _, err := openT(t, in.Root).Apply(context.Background(), in.Manifest, Options{AfterStep: kill}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -55,13 +69,22 @@ func crashManifests() (Manifest, Manifest) {
 }
 
 // checkWhole asserts that root runs generation rec completely: its services
-// in service/ and etc/sv, its runlevel links, its managed files and stage
-// scripts, nothing of another generation's.
+// in service/ and etc/sv, its runlevel links, its managed files, nothing of
+// another generation's; and that the stage scripts are wholly the boot
+// default's (rec's, once it has become the boot default).
 func checkWhole(t *testing.T, root string, rec *Record, others ...*Record) {
 	t.Helper()
+	bootRec := rec
+	if text, err := os.Readlink(filepath.Join(root, SandboxLayout.BootLink())); err == nil {
+		n, _ := strconv.Atoi(filepath.Base(text))
+		if bootRec, err = openT(t, root).Load(n); err != nil {
+			t.Fatalf("boot -> %s: %v", text, err)
+		}
+	}
+	bootFiles, _ := bootRec.Manifest.fileSet(SandboxLayout)
 	for level, names := range rec.Runlevels {
 		for _, n := range names {
-			got, err := filepath.EvalSymlinks(filepath.Join(root, RunsvdirDir, level, n))
+			got, err := filepath.EvalSymlinks(filepath.Join(root, SandboxLayout.Runlevels, level, n))
 			want := filepath.Join(root, rec.StorePaths[n])
 			if err != nil || got != want {
 				t.Errorf("generation %d: runlevel %s service %s -> %s (%v), want %s", rec.Number, level, n, got, err, want)
@@ -74,15 +97,25 @@ func checkWhole(t *testing.T, root string, rec *Record, others ...*Record) {
 			t.Errorf("generation %d: etc/sv/%s -> %s (%v)", rec.Number, n, got, err)
 		}
 	}
-	files, _ := rec.Manifest.fileSet()
+	files, _ := rec.Manifest.fileSet(SandboxLayout)
+	for rel, f := range bootFiles {
+		if f.boot {
+			files[rel] = f
+		}
+	}
+	for rel, f := range files {
+		if f.boot && bootFiles[rel].content == nil {
+			delete(files, rel)
+		}
+	}
 	for rel, f := range files {
 		b, err := os.ReadFile(filepath.Join(root, rel))
 		if err != nil || string(b) != string(f.content) {
-			t.Errorf("generation %d: /%s = %q (%v), want %q", rec.Number, rel, b, err, f.content)
+			t.Errorf("generation %d (boot %d): /%s = %q (%v), want %q", rec.Number, bootRec.Number, rel, b, err, f.content)
 		}
 	}
 	for _, o := range others {
-		ofiles, _ := o.Manifest.fileSet()
+		ofiles, _ := o.Manifest.fileSet(SandboxLayout)
 		for rel := range ofiles {
 			if _, ok := files[rel]; !ok {
 				if _, err := os.Lstat(filepath.Join(root, rel)); err == nil {
@@ -108,7 +141,7 @@ func TestCrashEveryStep(t *testing.T) {
 		applyT(t, root, m1, Options{})
 		arg, _ := json.Marshal(map[string]any{"Root": root, "Manifest": m2})
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperApply$")
-		cmd.Env = append(os.Environ(), childEnv+"="+string(arg), CrashEnv+"="+itoa(k))
+		cmd.Env = append(os.Environ(), childEnv+"="+string(arg), crashEnv+"="+itoa(k))
 		_, stderr, code := testenv.Run(t, 60*time.Second, cmd)
 		ps := cmd.ProcessState.Sys().(syscall.WaitStatus)
 		if !ps.Signaled() {
@@ -121,7 +154,7 @@ func TestCrashEveryStep(t *testing.T) {
 			t.Logf("apply has %d steps; killed after each of the first %d", k-1, k-1)
 			return
 		}
-		cur, _, err := Current(root)
+		cur, _, err := openT(t, root).Current()
 		if err != nil || cur == nil {
 			t.Fatalf("k=%d: no current generation after the crash: %v", k, err)
 		}
@@ -133,13 +166,18 @@ func TestCrashEveryStep(t *testing.T) {
 				t.Fatalf("k=%d: store entry %s incomplete: %v", k, p, err)
 			}
 		}
-		// The next command finishes (or undoes) the activation: the
-		// generation current names is then whole.
-		if _, err := GC(root, GCOptions{}); err != nil {
-			t.Fatalf("k=%d: gc after crash: %v", k, err)
+		// The next command that switches finishes (or undoes) the
+		// activation: the generation current names is then whole.
+		if err := openT(t, root).locked(finishFirst, func(state) error { return nil }); err != nil {
+			t.Fatalf("k=%d: recovery after crash: %v", k, err)
 		}
-		cur, _, _ = Current(root)
-		old, _ := Load(root, 1)
+		cur, _, _ = openT(t, root).Current()
+		// The boot default moves only once the switch has succeeded: a
+		// generation that never ran whole is never the boot default.
+		if b, _ := os.Readlink(filepath.Join(root, SandboxLayout.BootLink())); b != "generations/1" && (b != "generations/2" || cur.Number != 2) {
+			t.Errorf("k=%d: boot -> %s while generation %d is current", k, b, cur.Number)
+		}
+		old, _ := openT(t, root).Load(1)
 		var others []*Record
 		if cur.Number != 1 {
 			others = append(others, old)
@@ -147,12 +185,12 @@ func TestCrashEveryStep(t *testing.T) {
 		checkWhole(t, root, cur, others...)
 		// And the next apply succeeds with the new generation whole.
 		res := applyT(t, root, m2, Options{})
-		rec, _ := Load(root, res.Generation)
+		rec, _ := openT(t, root).Load(res.Generation)
 		if rec.Hash != m2.Hash() {
 			t.Fatalf("k=%d: apply after crash gave hash %s", k, rec.Hash)
 		}
 		checkWhole(t, root, rec, old)
-		if b, _ := os.Readlink(filepath.Join(root, BootLink)); b != "generations/"+itoa(rec.Number) {
+		if b, _ := os.Readlink(filepath.Join(root, SandboxLayout.BootLink())); b != "generations/"+itoa(rec.Number) {
 			t.Errorf("k=%d: boot -> %s", k, b)
 		}
 		if t.Failed() {
@@ -171,7 +209,7 @@ func TestReproducibleStorePaths(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		root := t.TempDir()
 		res := applyT(t, root, m, Options{Now: time.Unix(int64(1e9+i*1000), 0)})
-		rec, err := Load(root, res.Generation)
+		rec, err := openT(t, root).Load(res.Generation)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,5 +217,59 @@ func TestReproducibleStorePaths(t *testing.T) {
 	}
 	if !reflect.DeepEqual(recs[0].StorePaths, recs[1].StorePaths) || recs[0].Hash != recs[1].Hash {
 		t.Errorf("roots differ: %v %s vs %v %s", recs[0].StorePaths, recs[0].Hash, recs[1].StorePaths, recs[1].Hash)
+	}
+}
+
+// TestGCLeavesInterruptedActivation: gc after a crash in the middle of a
+// switch neither finishes nor undoes it (cleaning up must not switch the
+// machine), and removes nothing the journal names; the next apply then
+// finishes it.
+func TestGCLeavesInterruptedActivation(t *testing.T) {
+	m1, m2 := crashManifests()
+	for _, k := range []int{3, 5, 6} {
+		root := t.TempDir()
+		applyT(t, root, m1, Options{})
+		arg, _ := json.Marshal(map[string]any{"Root": root, "Manifest": m2})
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperApply$")
+		cmd.Env = append(os.Environ(), childEnv+"="+string(arg), crashEnv+"="+itoa(k))
+		testenv.Run(t, 60*time.Second, cmd)
+		if ps := cmd.ProcessState.Sys().(syscall.WaitStatus); !ps.Signaled() {
+			t.Fatalf("k=%d: apply was not killed", k)
+		}
+		journal := filepath.Join(root, SandboxLayout.Journal())
+		if _, err := os.Stat(journal); err != nil {
+			t.Fatalf("k=%d: no journal after the crash: %v", k, err)
+		}
+		links := func() string {
+			var out []string
+			ents, _ := os.ReadDir(filepath.Join(root, SandboxLayout.Runlevels))
+			for _, e := range ents {
+				l, _ := os.Readlink(filepath.Join(root, SandboxLayout.Runlevels, e.Name()))
+				out = append(out, e.Name()+" -> "+l)
+			}
+			sv, _ := os.Readlink(filepath.Join(root, SandboxLayout.Definitions))
+			return strings.Join(append(out, "sv -> "+sv), "\n")
+		}
+		before := links()
+		res, err := openT(t, root).GC(GCOptions{Keep: 1})
+		if err != nil {
+			t.Fatalf("k=%d: gc: %v", k, err)
+		}
+		if len(res.Generations) != 0 {
+			t.Errorf("k=%d: gc removed generations %v that the interrupted switch names", k, res.Generations)
+		}
+		if after := links(); after != before {
+			t.Errorf("k=%d: gc switched the machine:\n%s\nbecame\n%s", k, before, after)
+		}
+		if _, err := os.Stat(journal); err != nil {
+			t.Errorf("k=%d: gc dropped the journal: %v", k, err)
+		}
+		res2 := applyT(t, root, m2, Options{})
+		rec, _ := openT(t, root).Load(res2.Generation)
+		old, _ := openT(t, root).Load(1)
+		checkWhole(t, root, rec, old)
+		if _, err := os.Stat(journal); err == nil {
+			t.Errorf("k=%d: the journal is still there after apply", k)
+		}
 	}
 }

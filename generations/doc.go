@@ -1,13 +1,25 @@
 // Package generations owns sysconf's store and generations: the immutable,
-// content-addressed service directories under var/lib/sysconf/store, the
-// generation records under var/lib/sysconf/generations, their activation
-// (runsvchdir's link swap), rollback, garbage collection, managed files and
-// the apply lock.
+// content-addressed service directories, the generation records, their
+// activation (runsvchdir's link swap), rollback, garbage collection, managed
+// files and the apply lock.
 //
 // It works on a Manifest, which the planner produces; it never sees HCL.
-// Start with Manifest, then Apply.
+// Start with Manifest, then Open and Root.Apply; Compare is the diff that
+// plan shows.
+//
+// # Commands
+//
+// Open returns a Root, the handle every command is a method of. Those that
+// write (Apply, Rollback, SwitchRunlevel, GC) share one preamble: take the
+// apply lock, deal with an activation a crash interrupted, read the current
+// generation. Apply, Rollback and SwitchRunlevel finish (or undo) such an
+// activation first; GC leaves it, and everything its journal names, for
+// them. The readers (List, Load, Current, Installed, Status) take no lock
+// and recover nothing: Status reports an interrupted activation.
 //
 // # Layout (relative to the root, --root)
+//
+// A Layout value owns every path below; SandboxLayout is the one used:
 //
 //	var/lib/sysconf/store/<hash>-<name>/       read-only (dirs 0555, files lose w)
 //	    supervise -> ../../../../../run/runit/supervise.<name>
@@ -42,7 +54,9 @@
 // gives up on a busy lock and runsvdir starts it again a second later;
 // ours waits for the lock). The health check waits for a pid other than
 // the old instance's that stays up for a second (Options.Settle) and whose
-// ./check, if any, passes.
+// ./check, if any, passes. Only then does the generation become the boot
+// default (its stage scripts and the boot link), so a failing switch never
+// leaves the machine to boot into it; Options.BootOnly is the exception.
 //
 // # Crash safety
 //
@@ -50,8 +64,9 @@
 // into place, so they exist whole or not at all. An activation first writes
 // journal.json; its steps (supervise folders, runsvchdir's renames, the
 // runlevel, etc/sv and service links, managed files, boot default) are
-// idempotent, and the next command that takes the lock (apply, rollback,
-// runlevel, gc) activates again the generation `current` names, or the one
+// idempotent, and the next command that switches (apply, rollback,
+// runlevel) activates again the generation `current` names, or the one
 // `previous` names when a crash fell between runsvchdir's two renames.
-// CrashEnv is the test-only hook that kills apply after a given step.
+// Options.AfterStep is the hook through which the crash tests kill apply
+// after each step in turn.
 package generations

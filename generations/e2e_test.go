@@ -142,24 +142,24 @@ func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	m1 := testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "1"), e2eSvc(root, "c", "1"))
 	m1.Runlevels = append(m1.Runlevels, Runlevel{Name: "single", Services: []string{"a"}})
-	res, err := Apply(ctx, m1, Options{Root: root, Timeout: 20 * time.Second})
+	res, err := openT(t, root).Apply(ctx, m1, Options{Timeout: 20 * time.Second})
 	if err != nil || !res.Unsupervised {
 		t.Fatalf("first apply without a supervisor: %+v %v", res, err)
 	}
 	startSupervisor(t, root)
-	g1, _ := Load(root, 1)
+	g1, _ := openT(t, root).Load(1)
 	pids1 := waitRunning(t, root, g1, "a", "b", "c")
 
 	// Generation 2: a unchanged, b changed, c removed, d new.
 	m2 := testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "2"), e2eSvc(root, "d", "1"))
-	res, err = Apply(ctx, m2, Options{Root: root, Timeout: 20 * time.Second})
+	res, err = openT(t, root).Apply(ctx, m2, Options{Timeout: 20 * time.Second})
 	if err != nil {
 		t.Fatalf("apply 2: %v", err)
 	}
 	if res.Unsupervised || strings.Join(res.Restarted, ",") != "b" || strings.Join(res.Started, ",") != "d" || strings.Join(res.Stopped, ",") != "c" {
 		t.Fatalf("apply 2: %+v", res)
 	}
-	g2, _ := Load(root, 2)
+	g2, _ := openT(t, root).Load(2)
 	pids2 := waitRunning(t, root, g2, "a", "b", "d")
 	if pids2["a"] != pids1["a"] {
 		t.Errorf("unchanged a restarted: pid %d -> %d", pids1["a"], pids2["a"])
@@ -182,7 +182,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Rollback: generation 1's services, same store paths, exactly.
-	res, err = Rollback(ctx, 0, Options{Root: root, Timeout: 20 * time.Second})
+	res, err = openT(t, root).Rollback(ctx, 0, Options{Timeout: 20 * time.Second})
 	if err != nil || res.Generation != 1 {
 		t.Fatalf("rollback: %+v %v", res, err)
 	}
@@ -207,12 +207,12 @@ func TestEndToEnd(t *testing.T) {
 		{Path: "run", Mode: 0o755, Content: []byte("#!/bin/sh\necho broken >&2\nexit 1\n")},
 	}}, e2eSvc(root, "c", "1"))
 	bad.Runlevels = m1.Runlevels
-	res, err = Apply(ctx, bad, Options{Root: root, Timeout: 3 * time.Second})
+	res, err = openT(t, root).Apply(ctx, bad, Options{Timeout: 3 * time.Second})
 	var he *HealthError
 	if !errors.As(err, &he) || he.Service != "b" || !res.RolledBack {
 		t.Fatalf("bad apply: %+v %v, want a HealthError for b and a rollback", res, err)
 	}
-	cur, _, _ := Current(root)
+	cur, _, _ := openT(t, root).Current()
 	if cur.Number != 1 {
 		t.Fatalf("after the failed health check generation %d is current", cur.Number)
 	}
@@ -222,7 +222,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Runlevel single holds only a: b and c stop, a keeps its pid.
-	if _, err := SwitchRunlevel(ctx, "single", Options{Root: root, Timeout: 20 * time.Second}); err != nil {
+	if _, err := openT(t, root).SwitchRunlevel(ctx, "single", Options{Timeout: 20 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, 20*time.Second, func() string {
@@ -234,7 +234,7 @@ func TestEndToEnd(t *testing.T) {
 	if st, _ := statusOf(root, g1, "a"); st.PID != pids1["a"] {
 		t.Errorf("runlevel switch restarted a")
 	}
-	st, err := ReadStatus(root)
+	st, err := openT(t, root).Status()
 	if err != nil || st.Level != "single" || len(st.Services) != 1 || st.Services[0].PID != pids1["a"] || !st.Supervised {
 		t.Errorf("status %+v %v", st, err)
 	}

@@ -25,11 +25,11 @@ func TestGCKeepsCurrentBootPrevious(t *testing.T) {
 			o.Test = true // 4 stays the boot default
 		}
 		res := applyT(t, root, testManifest(svc("web", v), svc("db", "same")), o)
-		rec, _ := Load(root, res.Generation)
+		rec, _ := openT(t, root).Load(res.Generation)
 		recs = append(recs, rec)
 	}
 	// current 5, previous 4, boot 4: with --keep 1 only 1..3 may go.
-	res, err := GC(root, GCOptions{Keep: 1})
+	res, err := openT(t, root).GC(GCOptions{Keep: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,15 +43,15 @@ func TestGCKeepsCurrentBootPrevious(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Load(root, 2); !errors.Is(err, ErrNotFound) {
+	if _, err := openT(t, root).Load(2); !errors.Is(err, ErrNotFound) {
 		t.Errorf("generation 2 still there: %v", err)
 	}
 	// --older-than keeps what is young enough.
-	res, err = GC(root, GCOptions{OlderThan: time.Hour, Now: time.Unix(1e9+5*3600, 0)})
+	res, err = openT(t, root).GC(GCOptions{OlderThan: time.Hour, Now: time.Unix(1e9+5*3600, 0)})
 	if err != nil || len(res.Generations) != 0 {
 		t.Errorf("second gc %+v %v", res, err)
 	}
-	list, _ := List(root)
+	list, _ := openT(t, root).List()
 	if len(list) != 2 || !list[1].Current || !list[0].Boot || !list[0].Previous {
 		t.Errorf("list after gc %+v", list)
 	}
@@ -68,7 +68,7 @@ func TestManagedFilePlantedLink(t *testing.T) {
 	}
 	m := testManifest(svc("web", "a"))
 	m.Files = []ManagedFile{{Path: "/etc/conf.d/web", Mode: 0o644, Content: []byte("x\n")}}
-	if _, err := Apply(context.Background(), m, Options{Root: root, Force: true}); err == nil {
+	if _, err := openT(t, root).Apply(context.Background(), m, Options{Force: true}); err == nil {
 		t.Fatal("apply wrote through a planted link")
 	}
 	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
@@ -78,7 +78,7 @@ func TestManagedFilePlantedLink(t *testing.T) {
 	os.Remove(filepath.Join(root, "etc/conf.d"))
 	os.MkdirAll(filepath.Join(root, "elsewhere"), 0o755)
 	os.Symlink("../elsewhere", filepath.Join(root, "etc/conf.d"))
-	if _, err := Apply(context.Background(), m, Options{Root: root, Force: true}); !errors.Is(err, ErrUnmanaged) {
+	if _, err := openT(t, root).Apply(context.Background(), m, Options{Force: true}); !errors.Is(err, ErrUnmanaged) {
 		t.Fatalf("apply through an inner link: %v, want ErrUnmanaged", err)
 	}
 }
@@ -96,9 +96,9 @@ func TestServicesCannotWrite(t *testing.T) {
 	os.Chmod(filepath.Dir(root), 0o755)
 	os.Chmod(root, 0o755)
 	res := applyT(t, root, testManifest(svc("web", "a")), Options{})
-	rec, _ := Load(root, res.Generation)
+	rec, _ := openT(t, root).Load(res.Generation)
 	// Control: nobody can read both, so a refused write is the modes' doing.
-	for _, p := range []string{filepath.Join(root, rec.StorePaths["web"], "run"), filepath.Join(root, GenPath(rec.Number), "manifest.json")} {
+	for _, p := range []string{filepath.Join(root, rec.StorePaths["web"], "run"), filepath.Join(root, SandboxLayout.Generation(rec.Number), "manifest.json")} {
 		if out, err := exec.Command(chpst, "-u", "nobody", "/bin/cat", p).CombinedOutput(); err != nil {
 			t.Fatalf("nobody cannot read %s: %v %s", p, err, out)
 		}
@@ -106,8 +106,8 @@ func TestServicesCannotWrite(t *testing.T) {
 	for _, target := range []string{
 		filepath.Join(root, rec.StorePaths["web"], "run"),
 		filepath.Join(root, rec.StorePaths["web"], "new"),
-		filepath.Join(root, GenPath(rec.Number), "manifest.json"),
-		filepath.Join(root, GenPath(rec.Number), "sv", "evil"),
+		filepath.Join(root, SandboxLayout.Generation(rec.Number), "manifest.json"),
+		filepath.Join(root, SandboxLayout.Generation(rec.Number), "sv", "evil"),
 	} {
 		cmd := exec.Command(chpst, "-u", "nobody", "/bin/sh", "-c", "echo evil > "+target)
 		if out, err := cmd.CombinedOutput(); err == nil {
@@ -120,15 +120,15 @@ func TestServicesCannotWrite(t *testing.T) {
 // current one is reported as running an older definition.
 func TestRestartDebt(t *testing.T) {
 	root := t.TempDir()
-	old := filepath.Join(root, StoreDir, "aaaa-web")
+	old := filepath.Join(root, SandboxLayout.Store(), "aaaa-web")
 	os.MkdirAll(old, 0o755)
 	cmd := exec.Command("sleep", "100")
 	cmd.Dir = old
 	p := testenv.Start(t, cmd)
-	if got := restartDebt(root, filepath.Join(root, StoreDir, "bbbb-web"), p.PID()); got != StoreDir+"/aaaa-web" {
+	if got := openT(t, root).restartDebt(filepath.Join(root, SandboxLayout.Store(), "bbbb-web"), p.PID()); got != SandboxLayout.Store()+"/aaaa-web" {
 		t.Errorf("restartDebt = %q, want the old entry", got)
 	}
-	if got := restartDebt(root, old, p.PID()); got != "" {
+	if got := openT(t, root).restartDebt(old, p.PID()); got != "" {
 		t.Errorf("restartDebt of the same entry = %q", got)
 	}
 }

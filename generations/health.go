@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +46,7 @@ func svDir(root string, rec *Record, name string) string {
 func upState(ctx context.Context, dir string, oldPID int, settle time.Duration) (bool, string) {
 	st, err := supervise.ReadStatus(dir)
 	if err != nil {
-		if errors.Is(err, supervise.ErrNotRunning) || errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, supervise.ErrNotRunning) || errors.Is(err, supervise.ErrNoService) {
 			return false, "no supervisor running"
 		}
 		return false, err.Error()
@@ -91,6 +90,8 @@ func awaitUp(ctx context.Context, root string, rec *Record, names []string, oldP
 	for _, n := range pending {
 		emit(Event{Kind: "await", Service: n})
 	}
+	start := time.Now()
+	nextReport := start.Add(reportEvery)
 	for len(pending) > 0 {
 		var still []string
 		for _, n := range pending {
@@ -110,10 +111,20 @@ func awaitUp(ctx context.Context, root string, rec *Record, names []string, oldP
 			n := pending[0]
 			return &HealthError{Service: n, Reason: reasons[n] + " after " + timeout.String(), Log: logTail(root, rec, n, 10)}
 		}
+		if now := time.Now(); !now.Before(nextReport) {
+			waited := now.Sub(start).Truncate(time.Second)
+			for _, n := range pending {
+				emit(Event{Kind: "wait", Service: n, Message: fmt.Sprintf("to be up (%s): %s so far, at most %s", reasons[n], waited, timeout)})
+			}
+			nextReport = nextReport.Add(reportEvery)
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return nil
 }
+
+// reportEvery is how often a wait of apply says what it is waiting for.
+const reportEvery = time.Second
 
 // logTail returns the last lines of a service's svlogd log: the folder is
 // the last argument of svlogd in its log/run (relative to log/, or an
@@ -172,51 +183,4 @@ func logTail(root string, rec *Record, name string, lines int) []string {
 		}
 	}
 	return all
-}
-
-// Supervised reports whether a runsvdir process watches ROOT/service: one
-// whose folder argument (resolved from its working directory) is the same
-// folder as ROOT/service.
-func Supervised(root string) bool {
-	want, err := os.Stat(filepath.Join(root, ServiceLink))
-	if err != nil {
-		return false
-	}
-	procs, err := os.ReadDir("/proc")
-	if err != nil {
-		return false
-	}
-	for _, p := range procs {
-		pid, err := strconv.Atoi(p.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + p.Name() + "/cmdline")
-		if err != nil || len(b) == 0 {
-			continue
-		}
-		argv := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		if filepath.Base(argv[0]) != "runsvdir" {
-			continue
-		}
-		args := argv[1:]
-		if len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' && (args[0][1] == 'P' || args[0][1] == '-') {
-			args = args[1:]
-		}
-		if len(args) == 0 {
-			continue
-		}
-		dir := args[0]
-		if !filepath.IsAbs(dir) {
-			cwd, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd")
-			if err != nil {
-				continue
-			}
-			dir = filepath.Join(cwd, dir)
-		}
-		if fi, err := os.Stat(dir); err == nil && os.SameFile(fi, want) {
-			return true
-		}
-	}
-	return false
 }

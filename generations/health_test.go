@@ -17,7 +17,7 @@ func TestLogTail(t *testing.T) {
 		{Path: "run", Mode: 0o755, Content: []byte("#!/bin/sh\nexec false\n")},
 		{Path: "log/run", Mode: 0o755, Content: []byte("#!/bin/sh\nd='../../../../../../var/log/web'\nmkdir -p \"$d\" || exit 1\nexec svlogd -tt \"$d\"\n")},
 	}}
-	rec := &Record{Manifest: Manifest{Services: []Service{s}}, StorePaths: map[string]string{"web": StorePath(s)}}
+	rec := &Record{Manifest: Manifest{Services: []Service{s}}, StorePaths: map[string]string{"web": SandboxLayout.StorePath(s)}}
 	dir := filepath.Join(root, "var/log/web")
 	os.MkdirAll(dir, 0o755)
 	var b strings.Builder

@@ -10,32 +10,33 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Lock is the apply lock: a BSD flock on var/lib/sysconf/lock, held for the
+// Lock is the apply lock: a BSD flock on the layout's lock file, held for the
 // whole of an apply, rollback, runlevel switch or gc, and released by the
 // kernel when its holder dies (a SIGKILLed apply leaves no stale lock).
 type Lock struct{ f *os.File }
 
-// lockRoot takes the lock without waiting. When another process holds it,
+// lock takes the lock without waiting. When another process holds it,
 // the error wraps ErrLocked and names that process's pid.
-func lockRoot(r *os.Root) (*Lock, error) {
-	if err := r.MkdirAll(StateDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", StateDir, err)
+func (g *Root) lock() (*Lock, error) {
+	r, file := g.r, g.l.Lock()
+	if err := r.MkdirAll(g.l.State, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", g.l.State, err)
 	}
-	f, err := r.OpenFile(LockFile, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := r.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", LockFile, err)
+		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		b, _ := r.ReadFile(LockFile)
+		b, _ := r.ReadFile(file)
 		f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			holder := strings.TrimSpace(string(b))
 			if holder == "" {
 				holder = "unknown"
 			}
-			return nil, fmt.Errorf("%w (pid %s holds %s); wait for it to finish", ErrLocked, holder, LockFile)
+			return nil, fmt.Errorf("%w (pid %s holds %s); wait for it to finish", ErrLocked, holder, file)
 		}
-		return nil, fmt.Errorf("lock %s: %w", LockFile, err)
+		return nil, fmt.Errorf("lock %s: %w", file, err)
 	}
 	// The pid is informational only: the flock is the lock.
 	if err := f.Truncate(0); err == nil {

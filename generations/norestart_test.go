@@ -37,12 +37,12 @@ func noRestartRoot(t *testing.T) (string, Options) {
 	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return root, Options{Root: root, Timeout: 20 * time.Second}
+	return root, Options{Timeout: 20 * time.Second}
 }
 
 func debts(t *testing.T, root string) map[string]string {
 	t.Helper()
-	st, err := ReadStatus(root)
+	st, err := openT(t, root).Status()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +64,11 @@ func TestNoRestart(t *testing.T) {
 	root, opts := noRestartRoot(t)
 	ctx := context.Background()
 	m1 := testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "1"), e2eSvc(root, "c", "1"), loggedSvc(root, "l", "1"))
-	if _, err := Apply(ctx, m1, opts); err != nil {
+	if _, err := openT(t, root).Apply(ctx, m1, opts); err != nil {
 		t.Fatal(err)
 	}
 	startSupervisor(t, root)
-	g1, _ := Load(root, 1)
+	g1, _ := openT(t, root).Load(1)
 	pids1 := waitRunning(t, root, g1, "a", "b", "c", "l")
 	logPID1 := pidOf(filepath.Join(root, g1.StorePaths["l"], "log"))
 
@@ -76,14 +76,14 @@ func TestNoRestart(t *testing.T) {
 	m2 := testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "2"), e2eSvc(root, "d", "1"), loggedSvc(root, "l", "2"))
 	o := opts
 	o.NoRestart = true
-	res, err := Apply(ctx, m2, o)
+	res, err := openT(t, root).Apply(ctx, m2, o)
 	if err != nil {
 		t.Fatalf("apply --no-restart: %v", err)
 	}
 	if strings.Join(res.Deferred, ",") != "b,l" || len(res.Restarted) != 0 || strings.Join(res.Started, ",") != "d" || strings.Join(res.Stopped, ",") != "c" {
 		t.Fatalf("apply --no-restart: %+v", res)
 	}
-	g2, _ := Load(root, 2)
+	g2, _ := openT(t, root).Load(2)
 	pids2 := waitRunning(t, root, g2, "a", "b", "d", "l")
 	for _, n := range []string{"a", "b", "l"} {
 		if pids2[n] != pids1[n] {
@@ -101,7 +101,7 @@ func TestNoRestart(t *testing.T) {
 	})
 	// The marks are gone once the switch is done.
 	for _, n := range []string{"b", "l"} {
-		if _, err := os.Lstat(filepath.Join(root, RunDir, "supervise."+n, "handover")); err == nil {
+		if _, err := os.Lstat(filepath.Join(root, SandboxLayout.SuperviseDir(n), "handover")); err == nil {
 			t.Errorf("supervise.%s/handover left behind", n)
 		}
 	}
@@ -122,21 +122,21 @@ func TestNoRestart(t *testing.T) {
 	if got := debts(t, root); len(got) != 2 || got["b"] != want["b"] || got["l"] != want["l"] {
 		t.Errorf("debts %v, want %v", got, want)
 	}
-	st, _ := ReadStatus(root)
+	st, _ := openT(t, root).Status()
 	if b, _ := json.Marshal(st); !strings.Contains(string(b), `"debt":"`+want["b"]+`"`) {
 		t.Errorf("status JSON without b's debt: %s", b)
 	}
 
 	// The same description again: nothing to do, the debt stays.
-	if res, err := Apply(ctx, m2, opts); err != nil || res.Created {
+	if res, err := openT(t, root).Apply(ctx, m2, opts); err != nil || res.Created {
 		t.Fatalf("apply of the same description: %+v %v", res, err)
 	}
 	// A change to a alone restarts a; b and l are unchanged since g2.
 	m3 := testManifest(e2eSvc(root, "a", "3"), e2eSvc(root, "b", "2"), e2eSvc(root, "d", "1"), loggedSvc(root, "l", "2"))
-	if res, err = Apply(ctx, m3, opts); err != nil || strings.Join(res.Restarted, ",") != "a" {
+	if res, err = openT(t, root).Apply(ctx, m3, opts); err != nil || strings.Join(res.Restarted, ",") != "a" {
 		t.Fatalf("apply 3: %+v %v", res, err)
 	}
-	g3, _ := Load(root, 3)
+	g3, _ := openT(t, root).Load(3)
 	pids3 := waitRunning(t, root, g3, "a", "b", "l")
 	if pids3["b"] != pids1["b"] || pids3["l"] != pids1["l"] || pids3["a"] == pids1["a"] {
 		t.Errorf("apply 3: pids %v -> %v", pids1, pids3)
@@ -187,7 +187,7 @@ func TestNoRestart(t *testing.T) {
 func TestNoRestartUnderDebianRunsv(t *testing.T) {
 	root, opts := noRestartRoot(t)
 	ctx := context.Background()
-	if _, err := Apply(ctx, testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "1")), opts); err != nil {
+	if _, err := openT(t, root).Apply(ctx, testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "1")), opts); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(testenv.DebianRunit(t, "runsvdir"), "-P", filepath.Join(root, "service"))
@@ -195,19 +195,19 @@ func TestNoRestartUnderDebianRunsv(t *testing.T) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := testenv.Start(t, cmd)
 	t.Cleanup(func() { stopSupervision(p, root) })
-	g1, _ := Load(root, 1)
+	g1, _ := openT(t, root).Load(1)
 	pids1 := waitRunning(t, root, g1, "a", "b")
 
 	o := opts
 	o.NoRestart = true
-	res, err := Apply(ctx, testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "2")), o)
+	res, err := openT(t, root).Apply(ctx, testManifest(e2eSvc(root, "a", "1"), e2eSvc(root, "b", "2")), o)
 	if err != nil {
 		t.Fatalf("apply --no-restart: %v", err)
 	}
 	if len(res.Deferred) != 0 || strings.Join(res.Restarted, ",") != "b" || res.Kept != 1 {
 		t.Fatalf("apply --no-restart under Debian's runsv: %+v", res)
 	}
-	g2, _ := Load(root, 2)
+	g2, _ := openT(t, root).Load(2)
 	// apply waited for b's new definition: it runs already.
 	st, err := statusOf(root, g2, "b")
 	if err != nil || st.State != supervise.StateRun || st.PID == pids1["b"] || st.PID == 0 {

@@ -62,23 +62,20 @@ type Record struct {
 	Created    time.Time           `json:"created"`
 	Hash       string              `json:"hash"`
 	Version    string              `json:"sysconf_version"`
-	StorePaths map[string]string   `json:"store_paths"` // service name → var/lib/sysconf/store/<hash>-<name>
+	StorePaths map[string]string   `json:"store_paths"` // service name → its store entry (Layout.StorePath)
 	Runlevels  map[string][]string `json:"runlevels"`   // level → service names
 	Files      []string            `json:"files"`       // managed paths relative to the root, stage scripts included
 	Sources    []string            `json:"sources"`     // names under sources/
 	Manifest   Manifest            `json:"manifest"`
 }
 
-// GenPath returns generation n's folder relative to the root.
-func GenPath(n int) string { return GenDir + "/" + strconv.Itoa(n) }
-
 // managedPath turns a ManagedFile or Boot path ("/etc/x" or "etc/x") into a
 // clean path relative to the root under etc/.
-func managedPath(p string) (string, error) {
+func (l Layout) managedPath(p string) (string, error) {
 	rel := strings.TrimPrefix(p, "/")
 	if rel == "" || path.Clean(rel) != rel || !strings.HasPrefix(rel, "etc/") ||
-		strings.HasPrefix(rel, RunsvdirDir+"/") || rel == SvLink || strings.HasSuffix(rel, ".sysconf-new") {
-		return "", fmt.Errorf("managed file %q: %w: must be a clean path under /etc, outside /etc/sv and /etc/runit/runsvdir", p, ErrInvalid)
+		strings.HasPrefix(rel, l.Runlevels+"/") || rel == l.Definitions || strings.HasSuffix(rel, ".sysconf-new") {
+		return "", fmt.Errorf("managed file %q: %w: must be a clean path under /etc, outside /%s and /%s", p, ErrInvalid, l.Definitions, l.Runlevels)
 	}
 	return rel, nil
 }
@@ -91,10 +88,10 @@ type fileSpec struct {
 	boot    bool // a stage script: installed with the boot default
 }
 
-func (m Manifest) fileSet() (map[string]fileSpec, error) {
+func (m Manifest) fileSet(l Layout) (map[string]fileSpec, error) {
 	out := map[string]fileSpec{}
 	for _, f := range m.Files {
-		rel, err := managedPath(f.Path)
+		rel, err := l.managedPath(f.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +101,7 @@ func (m Manifest) fileSet() (map[string]fileSpec, error) {
 		out[rel] = fileSpec{mode: f.Mode.Perm(), content: f.Content}
 	}
 	for _, e := range m.Boot {
-		rel, err := managedPath(e.Path)
+		rel, err := l.managedPath(e.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +117,7 @@ func (m Manifest) fileSet() (map[string]fileSpec, error) {
 }
 
 // checkManifest validates what the store and activation rely on.
-func checkManifest(m Manifest) error {
+func checkManifest(m Manifest, l Layout) error {
 	names := map[string]bool{}
 	for _, s := range m.Services {
 		if err := checkName(s.Name); err != nil {
@@ -144,16 +141,17 @@ func checkManifest(m Manifest) error {
 			}
 		}
 	}
-	_, err := m.fileSet()
+	_, err := m.fileSet(l)
 	return err
 }
 
 // writeRecord writes generation n for m under a temporary name and renames
 // it into place: a generation exists whole or not at all. Its files and
 // folders are read-only.
-func writeRecord(r *os.Root, rec *Record, sources map[string][]byte) error {
+func (g *Root) writeRecord(rec *Record, sources map[string][]byte) error {
+	r, gens := g.r, g.l.Generations()
 	m := rec.Manifest
-	files, err := m.fileSet()
+	files, err := m.fileSet(g.l)
 	if err != nil {
 		return err
 	}
@@ -165,18 +163,19 @@ func writeRecord(r *os.Root, rec *Record, sources map[string][]byte) error {
 			}
 		}
 	}
-	gen := GenPath(rec.Number)
-	dir("sv")
-	dir("runsvdir")
+	gen := g.l.Generation(rec.Number)
+	dir(GenerationDefinitions)
+	dir(GenerationRunlevels)
 	dir("sources")
 	for _, s := range m.Services {
-		want["sv/"+s.Name] = storeEntry{mode: fs.ModeSymlink, content: []byte(relLink(gen+"/sv/"+s.Name, rec.StorePaths[s.Name]))}
+		p := GenerationDefinitions + "/" + s.Name
+		want[p] = storeEntry{mode: fs.ModeSymlink, content: []byte(Link(gen+"/"+p, rec.StorePaths[s.Name]))}
 	}
 	for _, l := range m.Runlevels {
-		dir("runsvdir/" + l.Name)
+		dir(GenerationRunlevels + "/" + l.Name)
 		for _, s := range l.Services {
-			p := "runsvdir/" + l.Name + "/" + s
-			want[p] = storeEntry{mode: fs.ModeSymlink, content: []byte(relLink(gen+"/"+p, rec.StorePaths[s]))}
+			p := GenerationRunlevels + "/" + l.Name + "/" + s
+			want[p] = storeEntry{mode: fs.ModeSymlink, content: []byte(Link(gen+"/"+p, rec.StorePaths[s]))}
 		}
 	}
 	for rel, f := range files {
@@ -197,10 +196,10 @@ func writeRecord(r *os.Root, rec *Record, sources map[string][]byte) error {
 	}
 	want["manifest.json"] = storeEntry{mode: 0o444, content: append(js, '\n')}
 
-	if err := r.MkdirAll(GenDir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", GenDir, err)
+	if err := r.MkdirAll(gens, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", gens, err)
 	}
-	tmp := GenDir + "/.tmp-" + strconv.Itoa(rec.Number) + "-" + strconv.Itoa(os.Getpid())
+	tmp := gens + "/.tmp-" + strconv.Itoa(rec.Number) + "-" + strconv.Itoa(os.Getpid())
 	makeWritable(r, tmp)
 	if err := r.RemoveAll(tmp); err != nil {
 		return err
@@ -213,7 +212,7 @@ func writeRecord(r *os.Root, rec *Record, sources map[string][]byte) error {
 	if err := r.Rename(tmp, gen); err != nil {
 		return fmt.Errorf("rename generation %d into place: %w", rec.Number, err)
 	}
-	return syncDir(r, GenDir)
+	return syncDir(r, gens)
 }
 
 // sourcePath is where a source file named name (as the config loader names
@@ -228,24 +227,63 @@ func sourcePath(name string) (string, error) {
 }
 
 // readRecord reads generation n's manifest.json.
-func readRecord(r *os.Root, n int) (*Record, error) {
-	b, err := r.ReadFile(GenPath(n) + "/manifest.json")
+func (g *Root) readRecord(n int) (*Record, error) {
+	b, err := g.r.ReadFile(g.l.Generation(n) + "/manifest.json")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("generation %d: %w", n, ErrNotFound)
 		}
 		return nil, fmt.Errorf("read generation %d: %w", n, err)
 	}
+	rec, err := g.l.decodeRecord(b, n)
+	if err != nil {
+		return nil, fmt.Errorf("read generation %d: %w", n, err)
+	}
+	return rec, nil
+}
+
+// decodeRecord decodes generation n's manifest.json. Activation links and
+// removes what a record names, so a record must hold together before it is
+// used: its number is n, its manifest passes the checks a build makes, and
+// every store path is the layout's store entry of a service it describes,
+// never a path elsewhere under the root. A failure wraps ErrInvalid.
+func (l Layout) decodeRecord(b []byte, n int) (*Record, error) {
 	var rec Record
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, fmt.Errorf("read generation %d: %w", n, err)
+		return nil, fmt.Errorf("manifest.json: %w: %v", ErrInvalid, err)
+	}
+	if rec.Number != n {
+		return nil, fmt.Errorf("manifest.json: %w: number %d", ErrInvalid, rec.Number)
+	}
+	if err := checkManifest(rec.Manifest, l); err != nil {
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
+	services := map[string]Service{}
+	for _, s := range rec.Manifest.Services {
+		services[s.Name] = s
+	}
+	for name, p := range rec.StorePaths {
+		s, ok := services[name]
+		if !ok || p != l.StorePath(s) {
+			return nil, fmt.Errorf("manifest.json: %w: store path of %s: %q", ErrInvalid, name, p)
+		}
+	}
+	for level, names := range rec.Runlevels {
+		if err := checkName(level); err != nil {
+			return nil, fmt.Errorf("manifest.json: runlevel %q: %w", level, ErrInvalid)
+		}
+		for _, name := range names {
+			if _, ok := rec.StorePaths[name]; !ok {
+				return nil, fmt.Errorf("manifest.json: %w: runlevel %s: service %s has no store path", ErrInvalid, level, name)
+			}
+		}
 	}
 	return &rec, nil
 }
 
 // numbers lists the complete generations (renamed into place), ascending.
-func numbers(r *os.Root) ([]int, error) {
-	f, err := r.Open(GenDir)
+func (g *Root) numbers() ([]int, error) {
+	f, err := g.r.Open(g.l.Generations())
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
@@ -269,9 +307,9 @@ func numbers(r *os.Root) ([]int, error) {
 
 // build makes the store entries and the generation record for m, numbered
 // after the newest one.
-func build(r *os.Root, m Manifest, sources map[string][]byte, version string, now time.Time) (*Record, error) {
+func (g *Root) build(m Manifest, sources map[string][]byte, version string, now time.Time) (*Record, error) {
 	m = m.normalized()
-	if err := checkManifest(m); err != nil {
+	if err := checkManifest(m, g.l); err != nil {
 		return nil, err
 	}
 	rec := &Record{
@@ -283,7 +321,7 @@ func build(r *os.Root, m Manifest, sources map[string][]byte, version string, no
 		Manifest:   m,
 	}
 	for _, s := range m.Services {
-		p, err := ensureStore(r, s)
+		p, err := g.ensureStore(s)
 		if err != nil {
 			return nil, err
 		}
@@ -292,7 +330,7 @@ func build(r *os.Root, m Manifest, sources map[string][]byte, version string, no
 	for _, l := range m.Runlevels {
 		rec.Runlevels[l.Name] = append([]string{}, l.Services...)
 	}
-	files, _ := m.fileSet()
+	files, _ := m.fileSet(g.l)
 	for p := range files {
 		rec.Files = append(rec.Files, p)
 	}
@@ -301,7 +339,7 @@ func build(r *os.Root, m Manifest, sources map[string][]byte, version string, no
 		rec.Sources = append(rec.Sources, name)
 	}
 	sort.Strings(rec.Sources)
-	ns, err := numbers(r)
+	ns, err := g.numbers()
 	if err != nil {
 		return nil, err
 	}
@@ -309,5 +347,5 @@ func build(r *os.Root, m Manifest, sources map[string][]byte, version string, no
 	if len(ns) > 0 {
 		rec.Number = ns[len(ns)-1] + 1
 	}
-	return rec, writeRecord(r, rec, sources)
+	return rec, g.writeRecord(rec, sources)
 }

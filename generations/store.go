@@ -12,23 +12,6 @@ import (
 	"strings"
 )
 
-// superviseLink is the text of the supervise link at the top of the store
-// entry of service name: relative, so that the same store path works under
-// any --root, and pointing out of the (read-only) store into run/runit where
-// runsv keeps its mutable state.
-func superviseLink(name string) string {
-	return relLink(StoreDir+"/x/supervise", RunDir+"/supervise."+name)
-}
-
-// logSuperviseLink is the same for the log service (log/supervise).
-func logSuperviseLink(name string) string {
-	return relLink(StoreDir+"/x/log/supervise", RunDir+"/supervise."+name+"-log")
-}
-
-// StorePath returns the store entry of s relative to the root:
-// var/lib/sysconf/store/<hash>-<name>.
-func StorePath(s Service) string { return StoreDir + "/" + s.StoreName() }
-
 // storeEntry is one expected file of a store entry, after the store's own
 // additions (implicit folders, supervise links) and its read-only modes.
 type storeEntry struct {
@@ -38,7 +21,7 @@ type storeEntry struct {
 
 // expectedTree returns what the store entry of s holds, keyed by slash path
 // relative to the entry; "" is the entry itself.
-func expectedTree(s Service) (map[string]storeEntry, error) {
+func (l Layout) expectedTree(s Service) (map[string]storeEntry, error) {
 	if err := checkName(s.Name); err != nil {
 		return nil, err
 	}
@@ -77,9 +60,9 @@ func expectedTree(s Service) (map[string]storeEntry, error) {
 		}
 		addDirs(p)
 	}
-	want["supervise"] = storeEntry{mode: fs.ModeSymlink, content: []byte(superviseLink(s.Name))}
-	if l, ok := want["log"]; ok && l.mode.IsDir() {
-		want["log/supervise"] = storeEntry{mode: fs.ModeSymlink, content: []byte(logSuperviseLink(s.Name))}
+	want["supervise"] = storeEntry{mode: fs.ModeSymlink, content: []byte(l.superviseLink(s.Name))}
+	if lg, ok := want["log"]; ok && lg.mode.IsDir() {
+		want["log/supervise"] = storeEntry{mode: fs.ModeSymlink, content: []byte(l.logSuperviseLink(s.Name))}
 	}
 	return want, nil
 }
@@ -96,19 +79,20 @@ func checkName(name string) error {
 // (never rewritten), a missing one is written under a temporary name,
 // fsync'd, made read-only and renamed into place, so that a crash leaves
 // either no entry or a whole one.
-func ensureStore(r *os.Root, s Service) (string, error) {
-	want, err := expectedTree(s)
+func (g *Root) ensureStore(s Service) (string, error) {
+	r, store := g.r, g.l.Store()
+	want, err := g.l.expectedTree(s)
 	if err != nil {
 		return "", err
 	}
-	final := StorePath(s)
+	final := g.l.StorePath(s)
 	if _, err := r.Lstat(final); err == nil {
 		return final, verifyStore(r, final, want)
 	}
-	if err := r.MkdirAll(StoreDir, 0o755); err != nil {
+	if err := r.MkdirAll(store, 0o755); err != nil {
 		return "", fmt.Errorf("create store: %w", err)
 	}
-	tmp := StoreDir + "/.tmp-" + s.StoreName() + "-" + strconv.Itoa(os.Getpid())
+	tmp := store + "/.tmp-" + s.StoreName() + "-" + strconv.Itoa(os.Getpid())
 	makeWritable(r, tmp)
 	if err := r.RemoveAll(tmp); err != nil {
 		return "", fmt.Errorf("remove stale %s: %w", tmp, err)
@@ -124,7 +108,7 @@ func ensureStore(r *os.Root, s Service) (string, error) {
 	if err := r.Rename(tmp, final); err != nil {
 		return "", fmt.Errorf("rename store entry %s: %w", s.StoreName(), err)
 	}
-	return final, syncDir(r, StoreDir)
+	return final, syncDir(r, store)
 }
 
 // writeTree writes want under dir (which must not exist): folders first,

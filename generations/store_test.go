@@ -19,21 +19,16 @@ func svc(name, msg string) Service {
 	}}
 }
 
-func openTestRoot(t *testing.T) (string, *os.Root) {
+func openTestRoot(t *testing.T) (string, *Root) {
 	t.Helper()
 	dir := t.TempDir()
-	r, err := openRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return dir, r
+	return dir, openT(t, dir)
 }
 
 func TestStoreWriteVerify(t *testing.T) {
-	dir, r := openTestRoot(t)
+	dir, g := openTestRoot(t)
 	s := svc("web", "hello")
-	p, err := ensureStore(r, s)
+	p, err := g.ensureStore(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +61,7 @@ func TestStoreWriteVerify(t *testing.T) {
 	}
 	// A second ensure verifies and keeps the same inode.
 	before, _ := os.Stat(full)
-	if _, err := ensureStore(r, s); err != nil {
+	if _, err := g.ensureStore(s); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.Stat(full)
@@ -80,13 +75,13 @@ func TestStoreWriteVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Chmod(full, 0o555)
-	if _, err := ensureStore(r, s); !errors.Is(err, ErrCorrupt) {
+	if _, err := g.ensureStore(s); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("tampered entry: err = %v, want ErrCorrupt", err)
 	}
 }
 
 func TestStoreRejects(t *testing.T) {
-	_, r := openTestRoot(t)
+	_, g := openTestRoot(t)
 	for _, s := range []Service{
 		{Name: "../x"},
 		{Name: ".hidden"},
@@ -94,7 +89,7 @@ func TestStoreRejects(t *testing.T) {
 		{Name: "a", Tree: []Entry{{Path: "supervise", Mode: fs.ModeDir | 0o755}}},
 		{Name: "a", Tree: []Entry{{Path: "/run", Mode: 0o755}}},
 	} {
-		if _, err := ensureStore(r, s); !errors.Is(err, ErrInvalid) {
+		if _, err := g.ensureStore(s); !errors.Is(err, ErrInvalid) {
 			t.Errorf("ensureStore(%+v) = %v, want ErrInvalid", s, err)
 		}
 	}
@@ -103,7 +98,7 @@ func TestStoreRejects(t *testing.T) {
 // TestStorePlantedSymlink: a link planted under the root that leads out of
 // it makes the store write fail instead of writing outside.
 func TestStorePlantedSymlink(t *testing.T) {
-	dir, r := openTestRoot(t)
+	dir, g := openTestRoot(t)
 	outside := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "var/lib"), 0o755); err != nil {
 		t.Fatal(err)
@@ -111,7 +106,7 @@ func TestStorePlantedSymlink(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, "var/lib/sysconf")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ensureStore(r, svc("web", "x")); err == nil {
+	if _, err := g.ensureStore(svc("web", "x")); err == nil {
 		t.Fatal("store written through a planted link")
 	}
 	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
@@ -130,39 +125,39 @@ func testManifest(services ...Service) Manifest {
 }
 
 func TestBuildRecord(t *testing.T) {
-	dir, r := openTestRoot(t)
+	dir, g := openTestRoot(t)
 	m := testManifest(svc("web", "a"), svc("db", "b"))
 	m.Files = []ManagedFile{{Path: "/etc/conf.d/web", Mode: 0o644, Content: []byte("PORT=80\n")}}
-	rec, err := build(r, m, map[string][]byte{"system.hcl": []byte("# hcl\n")}, "test", time.Unix(1e9, 0))
+	rec, err := g.build(m, map[string][]byte{"system.hcl": []byte("# hcl\n")}, "test", time.Unix(1e9, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.Number != 1 {
 		t.Fatalf("number %d", rec.Number)
 	}
-	g := filepath.Join(dir, GenPath(1))
+	gen := filepath.Join(dir, SandboxLayout.Generation(1))
 	for _, p := range []string{"sv/web", "runsvdir/default/db"} {
-		if _, err := os.Stat(filepath.Join(g, p, "run")); err != nil {
+		if _, err := os.Stat(filepath.Join(gen, p, "run")); err != nil {
 			t.Errorf("%s does not lead to a service: %v", p, err)
 		}
 	}
-	if b, _ := os.ReadFile(filepath.Join(g, "etc/conf.d/web")); string(b) != "PORT=80\n" {
+	if b, _ := os.ReadFile(filepath.Join(gen, "etc/conf.d/web")); string(b) != "PORT=80\n" {
 		t.Errorf("managed file %q", b)
 	}
-	if b, _ := os.ReadFile(filepath.Join(g, "sources/system.hcl")); string(b) != "# hcl\n" {
+	if b, _ := os.ReadFile(filepath.Join(gen, "sources/system.hcl")); string(b) != "# hcl\n" {
 		t.Errorf("source %q", b)
 	}
-	got, err := readRecord(r, 1)
+	got, err := g.readRecord(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Hash != m.Hash() || got.StorePaths["db"] != StorePath(svc("db", "b")) {
+	if got.Hash != m.Hash() || got.StorePaths["db"] != SandboxLayout.StorePath(svc("db", "b")) {
 		t.Errorf("record %+v", got)
 	}
-	if fi, _ := os.Stat(g); fi.Mode().Perm() != 0o555 {
+	if fi, _ := os.Stat(gen); fi.Mode().Perm() != 0o555 {
 		t.Errorf("generation folder mode %v", fi.Mode())
 	}
-	rec2, err := build(r, m, nil, "test", time.Now())
+	rec2, err := g.build(m, nil, "test", time.Now())
 	if err != nil || rec2.Number != 2 {
 		t.Fatalf("second build %v %v", rec2, err)
 	}

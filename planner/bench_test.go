@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"sysconf/config"
+	"sysconf/generations"
 )
 
 func benchSystem(b *testing.B, n int) *config.System {
@@ -40,7 +41,7 @@ func BenchmarkCompareHash(b *testing.B) {
 	m := Plan(benchSystem(b, 1000))
 	b.ReportAllocs()
 	for b.Loop() {
-		if d := Compare(&m, m); !d.Empty() {
+		if d := generations.Compare(&m, m); !d.Empty() {
 			b.Fatal("a plan differs from itself")
 		}
 	}

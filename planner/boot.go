@@ -6,14 +6,19 @@ import (
 
 	"sysconf/config"
 	"sysconf/generations"
+	"sysconf/runit/pid1"
 )
 
-// Paths the stage scripts use, as the machine sees them.
-const (
-	stagePath  = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	serviceDir = "/service"
-	stopitFile = "/run/runit.stopit"
-	rebootFile = "/run/runit.reboot"
+// stagePath is the stage scripts' PATH.
+const stagePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Paths the stage scripts use, as the machine sees them: the layout's
+// (relative to the root) and runit's flag files.
+var (
+	layout     = generations.SandboxLayout
+	serviceDir = "/" + layout.Service
+	stopitFile = pid1.StopitFile
+	rebootFile = pid1.RebootFile
 )
 
 // runsvdirLog is runsvdir's readproctitle argument: room for the last
@@ -72,7 +77,7 @@ fi
 
 # Supervise state of every service (its supervise link points here), and
 # runit's flag files, not yet set: runit-init 0 and 6 set them.
-mkdir -p /run/runit
+mkdir -p /` + layout.Supervise + `
 for f in ` + stopitFile + ` ` + rebootFile + `; do
 	: >"$f" && chmod 000 "$f"
 done
@@ -92,14 +97,13 @@ done
 func stage2(b *config.Boot) string {
 	var s strings.Builder
 	s.WriteString(bootHeader("runit stage 2 (supervision)"))
-	up := strings.Repeat("../", strings.Count(generations.RunsvdirDir, "/")+1)
 	fmt.Fprintf(&s, `
 # Run the boot default generation: apply --boot may have left another
 # generation current. sysconf switches the machine to it whole (runlevel,
 # /etc/sv, managed files, these stage scripts) before anything runs.
 boot=$(readlink /%[1]s)
 cur=$(readlink /%[2]s/current)
-gen=${cur%%/runsvdir/*}
+gen=${cur%%/%[6]s/*}
 if [ -n "$boot" ] && [ -n "$cur" ] && [ "${boot##*/}" != "${gen##*/}" ] && command -v sysconf >/dev/null 2>&1; then
 	sysconf rollback --to "${boot##*/}" ||
 		echo "stage 2: sysconf cannot switch to the boot default $boot" >&2
@@ -110,7 +114,7 @@ fi
 # sysconf writes (runsvchdir takes no name starting with a dot): previous
 # becomes the old current, and one rename switches current.
 if [ -n "$boot" ] && [ -n "$cur" ]; then
-	want=%[3]s%[4]s/$boot/runsvdir
+	want=%[3]s/$boot/%[6]s
 	if [ -d "/%[2]s/$want/${cur##*/}" ]; then
 		want=$want/${cur##*/}
 	else
@@ -125,8 +129,9 @@ if [ -n "$boot" ] && [ -n "$cur" ]; then
 	fi
 fi
 
-exec env - PATH="$PATH" runsvdir -P %[5]s '%[6]s'
-`, generations.BootLink, generations.RunsvdirDir, up, generations.StateDir, serviceDir, runsvdirLog)
+exec env - PATH="$PATH" runsvdir -P %[4]s '%[5]s'
+`, layout.BootLink(), layout.Runlevels, generations.Link(layout.Current(), layout.State), serviceDir, runsvdirLog,
+		generations.GenerationRunlevels)
 	return s.String()
 }
 
@@ -185,15 +190,4 @@ func ctrlAltDel(b *config.Boot) string {
 	}
 	fmt.Fprintf(&s, ": >%s && chmod 100 %s\n", stopitFile, stopitFile)
 	return s.String()
-}
-
-// bootChanges lists the stage scripts that differ between two manifests,
-// as file changes (/etc/runit/1), so that plan shows a boot block change.
-func bootChanges(old, new []generations.Entry) []Change {
-	var out []Change
-	for _, c := range treeChanges(old, new) {
-		c.Name = "/" + c.Name
-		out = append(out, c)
-	}
-	return out
 }

@@ -122,14 +122,14 @@ func TestBootCompare(t *testing.T) {
 	}
 	a := p("boot {\n  hostname = \"a\"\n}\n")
 	b := p("boot {\n  hostname = \"b\"\n}\n")
-	d := Compare(&a, b)
+	d := generations.Compare(&a, b)
 	if d.Empty() || len(d.Files) != 1 || d.Files[0].Op != "~" || d.Files[0].Name != "/etc/runit/1" {
 		t.Errorf("hostname a → b: files %+v, want one change of /etc/runit/1", d.Files)
 	}
-	if d := Compare(&b, b); !d.Empty() {
+	if d := generations.Compare(&b, b); !d.Empty() {
 		t.Errorf("the same boot block: %+v", d)
 	}
-	fresh := Compare(nil, a)
+	fresh := generations.Compare(nil, a)
 	var added []string
 	for _, c := range fresh.Files {
 		if c.Op == "+" {

@@ -49,7 +49,7 @@ func TestCosmeticEditsSameHashes(t *testing.T) {
 			if m.Hash() != base.Hash() {
 				t.Errorf("generation hash %s, want %s", m.Hash(), base.Hash())
 			}
-			if d := Compare(&base, m); !d.Empty() {
+			if d := generations.Compare(&base, m); !d.Empty() {
 				t.Errorf("Compare: %+v", d)
 			}
 		})

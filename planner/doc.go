@@ -46,7 +46,7 @@
 // A log block's directory is absolute as the service sees the machine
 // (config.DefaultLogDir/NAME by default). log/run reaches it relative to its
 // own folder, which the store keeps at ROOT/var/lib/sysconf/store/<hash>-NAME/log
-// (generations.StoreDir), six levels below ROOT: the directory /var/log/x is
+// (Layout.RootFromStoreEntry), six levels below ROOT: the directory /var/log/x is
 // written as ../../../../../../var/log/x, so it lands in ROOT/var/log/x under
 // any --root. log/run creates it, hands it to the log user, installs the
 // planned svlogd config (log/config) in it as DIR/config and then runs

@@ -98,7 +98,7 @@ func TestReproducible(t *testing.T) {
 func TestOneServiceOneHash(t *testing.T) {
 	a := plan(t, readFS(t, "system.hcl"), nil)
 	b := plan(t, readFS(t, "system.hcl"), []string{"SYSCONF_VAR_pg_port=5433"})
-	d := Compare(&a, b)
+	d := generations.Compare(&a, b)
 	if len(d.Changed) != 1 || d.Changed[0].Name != "postgresql" || d.Unchanged != 1 {
 		t.Fatalf("diff = %+v, want postgresql changed, pg_shm unchanged", d)
 	}
@@ -125,7 +125,7 @@ file "/etc/x" {
   mode    = "0600"
 }
 `)}}, nil)
-	d := Compare(&a, b)
+	d := generations.Compare(&a, b)
 	if fmt.Sprint(d.Added, d.Removed, len(d.Changed), d.Unchanged) != "[c] [b] 1 0" {
 		t.Errorf("diff = %+v", d)
 	}
@@ -135,10 +135,10 @@ file "/etc/x" {
 	if len(d.Files) != 1 || d.Files[0].Op != "~" {
 		t.Errorf("files = %+v", d.Files)
 	}
-	if !Compare(&b, b).Empty() {
+	if !generations.Compare(&b, b).Empty() {
 		t.Errorf("a manifest differs from itself")
 	}
-	if got := Compare(nil, b); len(got.Added) != 2 {
+	if got := generations.Compare(nil, b); len(got.Added) != 2 {
 		t.Errorf("against nothing: %+v", got)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // runs ./run in the entry itself (the physical folder behind the links).
 // logUp does the same from the entry's log/ folder.
 var (
-	serviceUp = strings.Repeat("../", strings.Count(generations.StoreDir, "/")+2)
+	serviceUp = generations.SandboxLayout.RootFromStoreEntry()
 	logUp     = serviceUp + "../"
 )
 
@@ -122,7 +122,7 @@ func runScript(s *config.Service, prog []string) []byte {
 		b.WriteString("exec 2>&1\n")
 	}
 	for _, d := range s.DependsOn {
-		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%sservice}\"/%s >/dev/null || { echo %s >&2; exit 1; }\n", serviceUp, quote(d), quote(s.Name+": waiting for "+d))
+		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%s%s}\"/%s >/dev/null || { echo %s >&2; exit 1; }\n", serviceUp, generations.SandboxLayout.Service, quote(d), quote(s.Name+": waiting for "+d))
 	}
 	envDir := "./env"
 	if s.Chdir != "" {

@@ -36,7 +36,7 @@ func TestRunUnderRoot(t *testing.T) {
 		if s.Name != "clock" && s.Name != "reader" {
 			continue
 		}
-		dir := filepath.Join(root, generations.StorePath(s))
+		dir := filepath.Join(root, generations.SandboxLayout.StorePath(s))
 		for _, e := range s.Tree {
 			p := filepath.Join(dir, e.Path)
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

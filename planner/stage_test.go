@@ -69,10 +69,15 @@ func bootDefaultMachine(t *testing.T, root string) string {
 	m1 := sysconfPlan("service \"a\" { command = [\"/bin/sleep\", \"1000\"] }\nfile \"/etc/motd\" { content = \"one\\n\" }\n")
 	m2 := sysconfPlan("service \"a\" { command = [\"/bin/sleep\", \"1000\"] }\nservice \"b\" { command = [\"/bin/sleep\", \"1000\"] }\nfile \"/etc/motd\" { content = \"two\\n\" }\nboot {\n  hostname = \"two\"\n}\n")
 	ctx := context.Background()
-	if _, err := generations.Apply(ctx, m1, generations.Options{Root: root}); err != nil {
+	g, err := generations.Create(root)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := generations.Apply(ctx, m2, generations.Options{Root: root, BootOnly: true}); err != nil {
+	defer g.Close()
+	if _, err := g.Apply(ctx, m1, generations.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Apply(ctx, m2, generations.Options{BootOnly: true}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.Readlink(filepath.Join(root, "etc/runit/runsvdir/current"))

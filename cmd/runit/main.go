@@ -24,7 +24,8 @@ import (
 )
 
 // tools maps a program name to its Main. A map literal, so that a name given
-// twice does not compile.
+// twice does not compile. Its names are internal/runitnames.Links plus runit,
+// init and runsvdir's host (TestNames holds them equal).
 var tools = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
 	"chpst":      chpst.Main,
 	"envdir":     chpst.Main,
@@ -41,8 +42,13 @@ var tools = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Wr
 	"runsvdir":   runsvdir.Main,
 	// The supervisor host runsvdir starts (docs/runsvdir.md); not for users.
 	runsvdir.HostName: runsvdir.HostMain,
-	"sv":              sv.Main,
+	"sv":              svMain,
 	"svlogd":          svlogd.Main,
+}
+
+// svMain is sv with the process's environment (SVDIR, SVWAIT).
+func svMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return sv.Main(args, os.Environ(), stdin, stdout, stderr)
 }
 
 func main() {

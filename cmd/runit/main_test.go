@@ -4,11 +4,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"sysconf/internal/runitnames"
 	"sysconf/internal/testenv"
+	"sysconf/runit/runsvdir"
 )
 
 // An LSB init script is a link to sv under the service's name: the
@@ -79,5 +82,16 @@ func TestChpstLeadingD(t *testing.T) {
 	_, stderr, code := testenv.Run(t, 10*time.Second, exec.Command(link))
 	if code != 100 || !strings.HasPrefix(stderr, "usage: setuidgid ") {
 		t.Errorf("dsetuidgid: exit %d, stderr %q; want setuidgid's usage, exit 100", code, stderr)
+	}
+}
+
+// TestNames: the binary answers to every name make build links
+// (runitnames.Links, the one list), and besides them only to itself, to
+// init and to runsvdir's host.
+func TestNames(t *testing.T) {
+	want := append([]string{"runit", "init", runsvdir.HostName}, runitnames.Links...)
+	slices.Sort(want)
+	if got := Names(); !slices.Equal(got, want) {
+		t.Errorf("tools answers to %v, want %v", got, want)
 	}
 }

@@ -121,11 +121,11 @@ func (a *app) apply(ctx context.Context, o applyOptions, stdout, stderr io.Write
 		return err
 	}
 	m := planner.Plan(sys)
-	_, old, err := currentManifest(a.root)
+	_, old, err := installedManifest(a.root)
 	if err != nil {
 		return err
 	}
-	d := planner.Compare(old, m)
+	d := generations.Compare(old, m)
 	if !o.json {
 		writePlan(stdout, d, origins(old, &m), a.color(stdout))
 	}
@@ -223,8 +223,14 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 			events = nil
 		}
 	}
-	res, err := generations.Apply(ctx, req.Manifest, generations.Options{
-		Root: req.Root, Sources: req.Sources, Version: version, Level: req.Runlevel,
+	g, err := generations.Create(req.Root)
+	if err != nil {
+		send(childEvent{Event: generations.Event{Kind: "result"}, Error: err.Error()})
+		return &exitError{code: 1}
+	}
+	defer g.Close()
+	res, err := g.Apply(ctx, req.Manifest, generations.Options{
+		Sources: req.Sources, Version: version, Level: req.Runlevel,
 		Test: req.Test, BootOnly: req.Boot, Force: req.Force, NoRollback: req.NoRollback,
 		NoRestart: req.NoRestart, Timeout: req.Timeout, Events: func(e generations.Event) { send(childEvent{Event: e}) },
 	})
@@ -246,9 +252,14 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 		}
 		out := generations.Outcome{Time: time.Now().UTC(), OK: err == nil, Message: final.Error, RolledBack: res.RolledBack}
 		if res.Unsupervised {
-			out.Message = "activated; nothing is supervising " + filepath.Join(req.Root, "service")
+			out.Message = "activated; nothing is supervising " + filepath.Join(req.Root, g.Layout().Service)
 		}
-		_ = generations.RecordOutcome(req.Root, n, out)
+		if oerr := g.RecordOutcome(n, out); oerr != nil {
+			// The switch stands; only 'sysconf generations' will not
+			// show how it ended: say so now, while someone may listen.
+			send(childEvent{Event: generations.Event{Kind: "warning", Generation: n,
+				Message: fmt.Sprintf("cannot record the outcome of generation %d: %v", n, oerr)}})
+		}
 	}
 	send(final)
 	if err != nil {
@@ -294,11 +305,13 @@ func (p *progress) show(ev childEvent) {
 	case "up":
 		delete(p.awaiting, ev.Service)
 		line = "up " + ev.Service
+	case "wait":
+		line = fmt.Sprintf("waiting for %s %s", ev.Service, ev.Message)
 	case "failed":
 		line = fmt.Sprintf("failed %s: %s", ev.Service, ev.Message)
 	case "rollback":
 		line = fmt.Sprintf("rolling back to generation %d", ev.Generation)
-	case "unsupervised":
+	case "unsupervised", "warning":
 		line = "warning: " + ev.Message
 	case "result":
 		p.result(ev)

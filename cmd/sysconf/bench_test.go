@@ -42,7 +42,7 @@ func genDescription(tb testing.TB, dir string, n int) string {
 // ROOT/etc/sv pointing into generation 1, whose manifest.json holds m.
 func applyRecord(tb testing.TB, root string, m generations.Manifest) {
 	tb.Helper()
-	gen := filepath.Join(root, generations.GenPath(1))
+	gen := filepath.Join(root, generations.SandboxLayout.Generation(1))
 	if err := os.MkdirAll(filepath.Join(gen, "sv"), 0o755); err != nil {
 		tb.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func applyRecord(tb testing.TB, root string, m generations.Manifest) {
 	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	if err := os.Symlink("../"+generations.GenPath(1)+"/sv", filepath.Join(root, generations.SvLink)); err != nil {
+	if err := os.Symlink(generations.Link(generations.SandboxLayout.Definitions, generations.SandboxLayout.Generation(1)+"/sv"), filepath.Join(root, generations.SandboxLayout.Definitions)); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"sysconf/config"
 	"sysconf/generations"
+	"sysconf/internal/runitnames"
 	"sysconf/internal/vm"
 	"sysconf/planner"
 )
@@ -27,13 +28,6 @@ type buildVMOptions struct {
 	runit    string
 	busybox  string
 	runlevel string
-}
-
-// runitNames are the programs the runit binary answers to, each a link in
-// the image's /bin (the names make build links in bin/).
-var runitNames = []string{
-	"runit", "runit-init", "runsv", "runsvdir", "runsvchdir", "sv", "chpst", "svlogd",
-	"envdir", "envuidgid", "pgrphack", "setuidgid", "softlimit", "setlock",
 }
 
 // vmApplets are busybox's applets linked in the image: the ones the VM
@@ -129,9 +123,14 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	}
 	// Nothing supervises the tree, so Apply builds and links the generation
 	// and returns at once, without a health check.
-	res, err := generations.Apply(ctx, m, generations.Options{
-		Root: root, Sources: sys.Sources, Version: version, Level: o.runlevel, Now: now,
+	g, err := generations.Create(root)
+	if err != nil {
+		return err
+	}
+	res, err := g.Apply(ctx, m, generations.Options{
+		Sources: sys.Sources, Version: version, Level: o.runlevel, Now: now,
 	})
+	g.Close()
 	if err != nil {
 		return fmt.Errorf("build the generation in %s: %w", root, err)
 	}
@@ -140,7 +139,7 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 		return err
 	}
 	img := vm.Image{Trees: []string{root}}
-	vm.RunitLinks(&img, runit, runitNames)
+	vm.RunitLinks(&img, runit, runitnames.Links) // the names make build links in bin/
 	if self := selfSysconf(); self != "" {
 		img.Files["bin/sysconf"] = self
 	}
@@ -214,12 +213,12 @@ func selfSysconf() string {
 }
 
 // freshRoot returns out/root, empty: a root left by an earlier build-vm
-// (it holds var/lib/sysconf/generations) is removed first; anything else
+// (it holds the layout's generations folder) is removed first; anything else
 // there is refused.
 func freshRoot(out string) (string, error) {
 	root := filepath.Join(out, "root")
 	if _, err := os.Lstat(root); err == nil {
-		if st, err := os.Stat(filepath.Join(root, generations.GenDir)); err != nil || !st.IsDir() {
+		if st, err := os.Stat(filepath.Join(root, generations.SandboxLayout.Generations())); err != nil || !st.IsDir() {
 			return "", fmt.Errorf("%s exists and is not a tree made by build-vm: move it away or pick another -o", root)
 		}
 		if err := os.RemoveAll(root); err != nil {

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"sysconf/generations"
-	"sysconf/planner"
 )
 
 func newDiffCmd(a *app) *cobra.Command {
@@ -26,16 +25,25 @@ removed and changed (with the files that change), runlevels and managed files.`,
 }
 
 func (a *app) diff(n, m string, stdout io.Writer) error {
-	var recs [2]*generations.Record
+	var ks [2]int
 	for i, s := range []string{n, m} {
 		k, err := strconv.Atoi(s)
 		if err != nil || k <= 0 {
 			return &usageError{fmt.Errorf("diff: %q is not a generation number", s)}
 		}
-		if recs[i], err = generations.Load(a.root, k); err != nil {
+		ks[i] = k
+	}
+	g, err := a.openRoot()
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	var recs [2]*generations.Record
+	for i, k := range ks {
+		if recs[i], err = g.Load(k); err != nil {
 			return err
 		}
 	}
-	writePlan(stdout, planner.Compare(&recs[0].Manifest, recs[1].Manifest), origins(&recs[0].Manifest, &recs[1].Manifest), a.color(stdout))
+	writePlan(stdout, generations.Compare(&recs[0].Manifest, recs[1].Manifest), origins(&recs[0].Manifest, &recs[1].Manifest), a.color(stdout))
 	return nil
 }

@@ -119,17 +119,53 @@ func (a *app) fmt(_ context.Context, o fmtOptions, stdout io.Writer) error {
 }
 
 // writeFileAtomic replaces name by a new file written beside it and renamed
-// over it, so a crash leaves the old or the new content.
+// over it, so a crash leaves the old or the new content: the new file is
+// fsync'd before the rename (else the rename may persist before the data,
+// leaving an empty file), and the folder after it (else the rename itself
+// may be lost).
 func writeFileAtomic(name string, b []byte, mode os.FileMode) error {
 	tmp := name + ".sysconf-fmt"
-	if err := os.WriteFile(tmp, b, mode); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	err := writeFileSync(tmp, b, mode)
+	if err == nil {
+		err = os.Rename(tmp, name)
 	}
-	if err := os.Rename(tmp, name); err != nil {
+	if err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", name, err)
 	}
+	if err := syncDir(filepath.Dir(name)); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
 	return nil
+}
+
+// writeFileSync writes b to name (created or truncated) and fsyncs it.
+func writeFileSync(name string, b []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncDir fsyncs the folder dir, so that a rename in it persists.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // writeUnified writes a line diff of old and new (an LCS, fine for the size

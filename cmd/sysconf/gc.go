@@ -31,7 +31,12 @@ the previous one. With --keep N the newest N generations stay too; with
 
 func (a *app) gc(o generations.GCOptions, stdout io.Writer) error {
 	o.Now = time.Now()
-	res, err := generations.GC(a.root, o)
+	g, err := a.openRoot()
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	res, err := g.GC(o)
 	if err != nil {
 		return err
 	}

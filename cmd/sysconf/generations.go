@@ -30,7 +30,12 @@ of its last activation.`,
 }
 
 func (a *app) generations(asJSON bool, stdout io.Writer) error {
-	list, err := generations.List(a.root)
+	g, err := a.openRoot()
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	list, err := g.List()
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"sysconf/planner"
+	"sysconf/generations"
 )
 
 func TestColor(t *testing.T) {
@@ -41,7 +41,7 @@ func TestColor(t *testing.T) {
 }
 
 func TestWritePlanColor(t *testing.T) {
-	d := planner.Diff{Added: []string{"web"}, Removed: []string{"old"}}
+	d := generations.Diff{Added: []string{"web"}, Removed: []string{"old"}}
 	var plain, color bytes.Buffer
 	from := map[string]string{"web": "system.hcl:1", "old": "old.hcl:7"}
 	writePlan(&plain, d, from, false)

@@ -8,10 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -53,7 +50,7 @@ It writes nothing.`,
 type planJSON struct {
 	Hash    string                     `json:"hash"`
 	Current *int                       `json:"current_generation"`
-	Changes planner.Diff               `json:"changes"`
+	Changes generations.Diff           `json:"changes"`
 	Outputs map[string]json.RawMessage `json:"outputs"` // the root module's outputs
 	// Origins says where each service is declared ("main.hcl:5"), for the
 	// planned services and the removed ones.
@@ -66,11 +63,11 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 		return err
 	}
 	m := planner.Plan(sys)
-	cur, old, err := currentManifest(a.root)
+	cur, old, err := installedManifest(a.root)
 	if err != nil {
 		return err
 	}
-	d := planner.Compare(old, m)
+	d := generations.Compare(old, m)
 	if o.out != "" {
 		js, err := json.MarshalIndent(m, "", "  ")
 		if err != nil {
@@ -103,37 +100,24 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 	return nil
 }
 
-// currentManifest reads the current generation's manifest under root: the
-// generation that ROOT/etc/sv points into. No etc/sv means a machine that
-// sysconf has not set up yet: nothing to compare with.
-func currentManifest(root string) (*int, *generations.Manifest, error) {
-	link := filepath.Join(root, generations.SvLink)
-	text, err := os.Readlink(link)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EINVAL) {
-		// No link, or a plain folder (runit's own /etc/sv): no generation.
+// installedManifest reads the manifest of the generation installed under
+// root: the one its definitions link (etc/sv) points into. A root that does
+// not exist yet, or that sysconf has not set up, has none: nothing to
+// compare with.
+func installedManifest(root string) (*int, *generations.Manifest, error) {
+	g, err := generations.Open(root)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("read current generation: %w", err)
+		return nil, nil, err
 	}
-	// etc/sv -> ../var/lib/sysconf/generations/<N>/sv
-	parts := strings.Split(filepath.ToSlash(filepath.Clean(text)), "/")
-	if len(parts) < 2 || parts[len(parts)-1] != "sv" {
-		return nil, nil, fmt.Errorf("read current generation: %s points at %s, not a generation", link, text)
+	defer g.Close()
+	rec, err := g.Installed()
+	if err != nil || rec == nil {
+		return nil, nil, err
 	}
-	n, err := strconv.Atoi(parts[len(parts)-2])
-	if err != nil {
-		return nil, nil, fmt.Errorf("read current generation: %s points at %s, not a generation", link, text)
-	}
-	b, err := os.ReadFile(filepath.Join(root, generations.GenPath(n), "manifest.json"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read generation %d: %w", n, err)
-	}
-	var rec generations.Record
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, nil, fmt.Errorf("read generation %d: manifest.json: %w", n, err)
-	}
-	return &n, &rec.Manifest, nil
+	return &rec.Number, &rec.Manifest, nil
 }
 
 // origins maps each service name to where it was declared: in new, or in
@@ -155,7 +139,7 @@ func origins(old, new *generations.Manifest) map[string]string {
 
 // writePlan prints the diff for a person, each service followed by where
 // it is declared (from origins, when known).
-func writePlan(w io.Writer, d planner.Diff, origins map[string]string, color bool) {
+func writePlan(w io.Writer, d generations.Diff, origins map[string]string, color bool) {
 	paint := func(op, s string) string {
 		if !color {
 			return s

@@ -42,7 +42,12 @@ boot default unless --test. It waits for the services it starts, like apply.`,
 
 func (a *app) rollback(ctx context.Context, o rollbackOptions, _, stderr io.Writer) error {
 	p := newProgress(nil, stderr, false, false)
-	res, err := generations.Rollback(ctx, o.to, generations.Options{Root: a.root, Test: o.test, Timeout: o.timeout,
+	g, err := a.openRoot()
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	res, err := g.Rollback(ctx, o.to, generations.Options{Test: o.test, Timeout: o.timeout,
 		Events: func(e generations.Event) { p.show(childEvent{Event: e}) }})
 	var he *generations.HealthError
 	if errors.As(err, &he) {

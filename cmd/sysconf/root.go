@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
+
+	"sysconf/generations"
 )
 
 // app holds what every subcommand shares: the global flags and the output
@@ -172,6 +174,9 @@ func isTerminal(w io.Writer) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
 }
+
+// openRoot opens --root for the generations commands; the caller closes it.
+func (a *app) openRoot() (*generations.Root, error) { return generations.Open(a.root) }
 
 // noArgs rejects arguments as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {

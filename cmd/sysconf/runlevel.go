@@ -31,7 +31,12 @@ the others start or stop. The boot default does not change.`,
 
 func (a *app) runlevel(ctx context.Context, level string, timeout time.Duration, stderr io.Writer) error {
 	p := newProgress(nil, stderr, false, false)
-	res, err := generations.SwitchRunlevel(ctx, level, generations.Options{Root: a.root, Timeout: timeout,
+	g, err := a.openRoot()
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	res, err := g.SwitchRunlevel(ctx, level, generations.Options{Timeout: timeout,
 		Events: func(e generations.Event) { p.show(childEvent{Event: e}) }})
 	if err != nil {
 		return err

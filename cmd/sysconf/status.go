@@ -34,7 +34,12 @@ current generation's.`,
 }
 
 func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
-	st, err := generations.ReadStatus(a.root)
+	g, err := a.openRoot()
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	st, err := g.Status()
 	if errors.Is(err, generations.ErrNoCurrent) {
 		return &exitError{code: 1, msg: "no generation under " + a.root + ": run sysconf apply first"}
 	}
@@ -55,12 +60,12 @@ func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
 	}
 	if !st.Supervised {
 		fmt.Fprintf(stderr, "warning: nothing is supervising %s; start it with: runsvdir -P %s\n",
-			filepath.Join(a.root, "service"), filepath.Join(a.root, "service"))
+			filepath.Join(a.root, g.Layout().Service), filepath.Join(a.root, g.Layout().Service))
 	}
 	// Where each service is declared lives in the generation's record, not
 	// in its store entry; a record that cannot be read just shows "-".
 	from := map[string]string{}
-	if rec, err := generations.Load(a.root, st.Generation); err == nil {
+	if rec, err := g.Load(st.Generation); err == nil {
 		from = origins(nil, &rec.Manifest)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)

@@ -1,7 +1,8 @@
 // Package testenv gives sysconf's integration tests what they share: the
 // runit binary built once per test process with a link for every program
 // name, Debian's runit located (its absence fails the test: CI must install
-// it), processes that are always stopped by PID, and bounded waits.
+// it), processes that are always stopped by PID, bounded waits, and the
+// runner of the runit tools' testscript scripts (script.go).
 //
 // Nothing here touches the host's /etc, /service, /var or /run: every path a
 // test uses comes from t.TempDir.
@@ -20,14 +21,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sysconf/internal/runitnames"
 )
 
-// RunitNames are the program names the runit binary answers to; make build
-// links the same names in bin/.
-var RunitNames = []string{
-	"runit", "runit-init", "runsv", "runsvdir", "runsvchdir", "sv", "chpst", "svlogd",
-	"envdir", "envuidgid", "pgrphack", "setuidgid", "softlimit", "setlock",
-}
+// RunitNames are the program names RunitBin provides: the runit binary and
+// every link make build makes to it (runitnames.Links).
+var RunitNames = append([]string{"runit"}, runitnames.Links...)
 
 var (
 	buildOnce sync.Once
@@ -160,7 +160,7 @@ func Start(t testing.TB, cmd *exec.Cmd) *Proc {
 	}()
 	t.Cleanup(func() {
 		p.Kill()
-		p.killTagged()
+		killTagged(p.tag)
 	})
 	return p
 }
@@ -168,12 +168,12 @@ func Start(t testing.TB, cmd *exec.Cmd) *Proc {
 // tagVar is the environment variable that marks a test's processes.
 const tagVar = "SYSCONF_TESTTAG"
 
-// killTagged sends SIGKILL, by PID, to every process that carries p's tag
-// in its environment, until none is left or 10 seconds have passed. "None
-// left" takes two sweeps in a row: a process in the middle of an execve
-// shows an empty environ for a moment.
-func (p *Proc) killTagged() {
-	needle := []byte(p.tag + "\x00")
+// killTagged sends SIGKILL, by PID, to every process that carries tag
+// (NAME=value) in its environment, until none is left or 10 seconds have
+// passed. "None left" takes two sweeps in a row: a process in the middle of
+// an execve shows an empty environ for a moment.
+func killTagged(tag string) {
+	needle := []byte(tag + "\x00")
 	deadline := time.Now().Add(10 * time.Second)
 	clean := 0
 	for time.Now().Before(deadline) {

@@ -188,7 +188,7 @@ func (t *tool) chpst(args []string) int {
 	if o.hasArgv0 {
 		argv = append([]string{o.argv0}, argv[1:]...)
 	}
-	return t.fatal(run(file, argv, o.changes))
+	return t.fatal(execFile(file, argv, o.changes, &o.limits))
 }
 
 // parseNice parses -n's [+|-]digits as runit does (into a C long).
@@ -209,7 +209,8 @@ func parseNice(s string) (int64, bool) {
 }
 
 // apply changes the process state in runit's fixed order. The envdir and
-// -U results go to o.changes, applied at the exec.
+// -U results go to o.changes, applied at the exec; the limits, runit's last
+// step, are set by execFile right before the exec.
 func (t *tool) apply(o *options) *failure {
 	if o.pgrp {
 		syscall.Setsid() // runit ignores its failure (already a group leader)
@@ -266,7 +267,7 @@ func (t *tool) apply(o *options) *failure {
 			}
 		}
 	}
-	return o.limits.apply()
+	return nil // the limits come last, set by execFile
 }
 
 // lookupSpec resolves a -u/-U spec, with chpst's messages.

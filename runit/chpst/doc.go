@@ -75,6 +75,11 @@
 // SIGPIPE, unlike runit's. Likewise the Go runtime opens /dev/null on a
 // closed fd 0, 1 or 2 at startup, so -0 on an already closed stdin succeeds.
 //
+// The resource limits are set with raw system calls immediately before a raw
+// execve, everything the exec needs (argv, environment, the PATH candidates)
+// prepared beforehand and the garbage collector off: chpst sets the limits
+// on itself, and any allocation after them could fail under a small -m.
+//
 // Start at Main; envdir.go reads envdirs, account.go parses accounts,
-// limit.go sets limits, exec.go searches PATH and execs.
+// limit.go computes limits, exec.go searches PATH, sets the limits and execs.
 package chpst

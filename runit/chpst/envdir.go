@@ -42,6 +42,18 @@ func readEnvdir(dir string, lenient, verbose bool, warn func(string)) ([]string,
 	if err := syscall.Chdir(dir); err != nil {
 		return nil, fatalErr("unable to switch to directory: "+dir, err)
 	}
+	// Back to the starting directory even after a failure, on which chpst
+	// exits anyway: a caller that goes on (a test, an in-process Main)
+	// keeps its working directory.
+	changes, f := readEntries(dir, lenient, verbose, warn)
+	if err := syscall.Fchdir(wd); err != nil && f == nil {
+		return nil, fatalErr("unable to switch to starting directory", err)
+	}
+	return changes, f
+}
+
+// readEntries reads the entries of the current directory, which is dir.
+func readEntries(dir string, lenient, verbose bool, warn func(string)) ([]string, *failure) {
 	names, ferr := dirNames(dir)
 	if ferr != nil {
 		return nil, ferr
@@ -76,9 +88,6 @@ func readEnvdir(dir string, lenient, verbose bool, warn func(string)) ([]string,
 		} else {
 			changes = append(changes, name)
 		}
-	}
-	if err := syscall.Fchdir(wd); err != nil {
-		return nil, fatalErr("unable to switch to starting directory", err)
 	}
 	return changes, nil
 }

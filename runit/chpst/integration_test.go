@@ -552,3 +552,74 @@ func TestEnvdirDanglingSymlink(t *testing.T) {
 		t.Errorf("dangling symlink: %+v", r)
 	}
 }
+
+// TestSmallMemoryLimitNeverFails: with -m small enough that the Go runtime
+// has no room left, chpst must still reach the program every time. It used
+// to fail a few times in a thousand ("fatal error: runtime: out of memory",
+// exit 2) when the runtime allocated between the setrlimit and the execve;
+// only many runs show a failure that rare. A large environment (150
+// variables here) gave the runtime more to allocate: 16 failures in 1,000
+// before the fix, none with PATH alone.
+func TestSmallMemoryLimitNeverFails(t *testing.T) {
+	runs := 1000
+	if testing.Short() {
+		runs = 100
+	}
+	chpst := testenv.Tool(t, "chpst")
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errFile.Close()
+	env := []string{"PATH=/usr/bin:/bin"}
+	for i := range 150 {
+		env = append(env, fmt.Sprintf("V%d=%040d", i, i))
+	}
+	failed := 0
+	for i := range runs {
+		cmd := exec.Command(chpst, "-m", "8000000", "-o", "64", "true")
+		cmd.Env = env
+		cmd.Stderr = errFile // a file, not a pipe: no copying goroutine per run
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Bounded: a chpst still running after 10 s is killed (by its pid).
+		timer := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
+		err := cmd.Wait()
+		timer.Stop()
+		if err != nil {
+			failed++
+			if failed == 1 {
+				t.Errorf("run %d: %v", i, err)
+			}
+		}
+	}
+	if failed > 0 {
+		out, _ := os.ReadFile(errFile.Name())
+		if len(out) > 2000 {
+			out = out[:2000]
+		}
+		t.Errorf("chpst -m 8000000 -o 64 true failed %d times in %d; stderr:\n%s", failed, runs, out)
+	}
+}
+
+// TestNofileRestored: the Go runtime raises its own soft NOFILE limit at
+// start-up; without -o the program must get the limit chpst was given.
+func TestNofileRestored(t *testing.T) {
+	deb := testenv.DebianRunit(t, "chpst")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sh", "-c", "ulimit -n"}, "100\n"},
+		{[]string{"-o", "50", "sh", "-c", "ulimit -n"}, "50\n"},
+		{[]string{"-m", "100000000", "sh", "-c", "ulimit -n"}, "100\n"},
+	} {
+		// Debian's chpst starts ours with a soft limit of 100.
+		args := append([]string{"-o", "100", testenv.Tool(t, "chpst")}, tt.args...)
+		out, errOut, code := testenv.Run(t, 30*time.Second, exec.Command(deb, args...))
+		if out != tt.want || code != 0 {
+			t.Errorf("chpst %q under a soft NOFILE of 100: %q (exit %d, %s), want %q", tt.args, out, code, errOut, tt.want)
+		}
+	}
+}

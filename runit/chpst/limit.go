@@ -42,8 +42,12 @@ func (l *limits) setAll(v int64) {
 	l.data, l.stack, l.memlock, l.as = v, v, v, v
 }
 
-// apply sets the soft limits asked for, never changing a hard limit.
-func (l *limits) apply() *failure {
+// plan returns the changes that set the soft limits asked for, in runit's
+// order, never changing a hard limit. Each is runit's limit(): soft := v,
+// or the hard limit when v is -1 or above it. Nothing is set yet: the
+// changes are made by execPlan.run, just before the execve (see exec.go).
+func (l *limits) plan() ([]rlimitChange, *failure) {
+	var changes []rlimitChange
 	for _, r := range [...]struct {
 		res int
 		v   int64
@@ -62,11 +66,25 @@ func (l *limits) apply() *failure {
 		if r.v < toHard {
 			continue
 		}
-		if f := setSoft(r.res, r.v); f != nil {
-			return f
+		c := rlimitChange{res: uintptr(r.res)}
+		if err := syscall.Getrlimit(r.res, &c.old); err != nil {
+			return nil, fatalErr("unable to getrlimit()", err)
 		}
+		c.new = c.old
+		if r.v < 0 || uint64(r.v) > c.old.Max {
+			c.new.Cur = c.old.Max
+		} else {
+			c.new.Cur = uint64(r.v)
+		}
+		changes = append(changes, c)
 	}
-	return nil
+	return changes, nil
+}
+
+// rlimitChange is one resource's limits before and after chpst sets them.
+type rlimitChange struct {
+	res      uintptr
+	old, new syscall.Rlimit
 }
 
 // Linux resource numbers the syscall package does not name.
@@ -75,24 +93,3 @@ const (
 	rlimitNproc   = 6
 	rlimitMemlock = 8
 )
-
-// setSoft is runit's limit(): soft := v, or the hard limit when v is -1 or
-// above it.
-func setSoft(res int, v int64) *failure {
-	var r syscall.Rlimit
-	if err := syscall.Getrlimit(res, &r); err != nil {
-		return fatalErr("unable to getrlimit()", err)
-	}
-	if v < 0 || uint64(v) > r.Max {
-		r.Cur = r.Max
-	} else {
-		r.Cur = uint64(v)
-	}
-	// syscall.Setrlimit (not a raw call) so that, for NOFILE, the Go
-	// runtime forgets the limit it raised at startup and syscall.Exec
-	// does not put the old one back.
-	if err := syscall.Setrlimit(res, &r); err != nil {
-		return fatalErr("unable to setrlimit()", err)
-	}
-	return nil
-}

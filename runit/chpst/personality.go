@@ -18,7 +18,7 @@ func (t *tool) setuidgid(args []string) int {
 		f = dropPrivileges(u)
 	}
 	if f == nil {
-		f = run(args[2], args[2:], nil)
+		f = execFile(args[2], args[2:], nil, nil)
 	}
 	return t.fatal(f)
 }
@@ -29,7 +29,7 @@ func (t *tool) envuidgid(args []string) int {
 	}
 	u, f := t.lookupAccount(args[1])
 	if f == nil {
-		f = run(args[2], args[2:], idEnv(u))
+		f = execFile(args[2], args[2:], idEnv(u), nil)
 	}
 	return t.fatal(f)
 }
@@ -40,7 +40,7 @@ func (t *tool) envdir(args []string) int {
 	}
 	changes, f := readEnvdir(args[1], false, false, t.warn)
 	if f == nil {
-		f = run(args[2], args[2:], changes)
+		f = execFile(args[2], args[2:], changes, nil)
 	}
 	return t.fatal(f)
 }
@@ -50,7 +50,7 @@ func (t *tool) pgrphack(args []string) int {
 		return t.usage(usagePgrphack)
 	}
 	syscall.Setsid() // failure ignored, as in runit
-	return t.fatal(run(args[1], args[1:], nil))
+	return t.fatal(execFile(args[1], args[1:], nil, nil))
 }
 
 // setlock: -n waits for the lock, -N (the default) does not — the opposite
@@ -82,7 +82,7 @@ func (t *tool) setlock(args []string) int {
 	}
 	f := takeLock(rest[0], wait)
 	if f == nil {
-		f = run(rest[1], rest[1:], nil)
+		f = execFile(rest[1], rest[1:], nil, nil)
 	}
 	if quiet {
 		return 0
@@ -138,11 +138,7 @@ func (t *tool) softlimit(args []string) int {
 	if len(rest) == 0 {
 		return t.usage(usageSoftlimit)
 	}
-	f := l.apply()
-	if f == nil {
-		f = run(rest[0], rest[0:], nil)
-	}
-	return t.fatal(f)
+	return t.fatal(execFile(rest[0], rest, nil, &l))
 }
 
 // IsPersonality reports whether name (without runit's optional leading 'd')

@@ -1,6 +1,7 @@
 package chpst
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -335,9 +336,77 @@ func TestLimitsApplyOrderAndMarkers(t *testing.T) {
 	if l.data != 5 || l.stack != 5 || l.memlock != 5 || l.as != 5 || l.nofile != notSet {
 		t.Errorf("setAll(5) = %+v", l)
 	}
-	// Nothing set: apply changes nothing and cannot fail.
+	// Nothing set: nothing to change.
 	n := newLimits()
-	if f := n.apply(); f != nil {
-		t.Errorf("apply of no limits: %s", f.msg)
+	if c, f := n.plan(); f != nil || len(c) != 0 {
+		t.Errorf("plan of no limits = %+v, %v", c, f)
+	}
+	// The order is runit's, and "=" or a value above the hard limit gives
+	// the hard limit; hard limits never change.
+	l = newLimits()
+	l.nofile, l.data, l.core = math.MaxInt64, toHard, 0 // NOFILE's hard limit is finite
+	c, f := l.plan()
+	if f != nil {
+		t.Fatal(f.msg)
+	}
+	wantRes := []uintptr{syscall.RLIMIT_DATA, syscall.RLIMIT_NOFILE, syscall.RLIMIT_CORE}
+	if len(c) != len(wantRes) {
+		t.Fatalf("plan = %+v, want resources %v", c, wantRes)
+	}
+	for i, ch := range c {
+		if ch.res != wantRes[i] || ch.new.Max != ch.old.Max {
+			t.Errorf("change %d = %+v, want resource %d with its hard limit kept", i, ch, wantRes[i])
+		}
+	}
+	if c[0].new.Cur != c[0].old.Max || c[1].new.Cur != c[1].old.Max || c[2].new.Cur != 0 {
+		t.Errorf("plan = %+v, want DATA and NOFILE soft at hard, CORE soft 0", c)
+	}
+}
+
+// TestExecPlanAllocatesNothing: between the first setrlimit and the last
+// execve nothing may allocate, or a small memory limit can kill chpst
+// before the program runs. A plan whose candidates do not exist and whose
+// limits are the current ones runs here without side effects.
+func TestExecPlanAllocatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	l := newLimits()
+	l.nofile, l.data = toHard, toHard
+	limits, f := l.plan()
+	if f != nil {
+		t.Fatal(f.msg)
+	}
+	for i := range limits {
+		limits[i].new = limits[i].old // set what is already there
+	}
+	p, err := newExecPlan("prog", dir+"/a:"+dir+"/b", []string{"prog", "x"}, []string{"A=1"}, limits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set int
+	var errno syscall.Errno
+	allocs := testing.AllocsPerRun(100, func() { set, errno = p.run() })
+	if allocs != 0 {
+		t.Errorf("execPlan.run allocates %v times per run, want 0", allocs)
+	}
+	if set != len(limits) || errno != syscall.ENOENT {
+		t.Errorf("execPlan.run = %d, %v; want %d, ENOENT", set, errno, len(limits))
+	}
+}
+
+func TestSearchPath(t *testing.T) {
+	tests := []struct {
+		file, path string
+		want       []string
+	}{
+		{"sh", "/bin:/usr/bin", []string{"/bin/sh", "/usr/bin/sh"}},
+		{"sh", ":/bin:", []string{"./sh", "/bin/sh", "./sh"}},
+		{"sh", "", []string{"./sh"}},
+		{"./sh", "/bin", []string{"./sh"}},
+		{"/bin/sh", "/usr/bin", []string{"/bin/sh"}},
+	}
+	for _, tt := range tests {
+		if got := searchPath(tt.file, tt.path); !slices.Equal(got, tt.want) {
+			t.Errorf("searchPath(%q, %q) = %q, want %q", tt.file, tt.path, got, tt.want)
+		}
 	}
 }

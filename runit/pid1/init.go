@@ -35,18 +35,18 @@ func InitMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch args[1][0] {
 	case '0':
-		if err := flagFile(stopitFile); err != nil {
-			return fail("create", stopitFile, err)
+		if err := flagFile(StopitFile); err != nil {
+			return fail("create", StopitFile, err)
 		}
-		if err := os.Chmod(rebootFile, 0); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fail("chmod", rebootFile, err)
+		if err := os.Chmod(RebootFile, 0); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fail("chmod", RebootFile, err)
 		}
 	case '6':
-		if err := flagFile(stopitFile); err != nil {
-			return fail("create", stopitFile, err)
+		if err := flagFile(StopitFile); err != nil {
+			return fail("create", StopitFile, err)
 		}
-		if err := flagFile(rebootFile); err != nil {
-			return fail("create", rebootFile, err)
+		if err := flagFile(RebootFile); err != nil {
+			return fail("create", RebootFile, err)
 		}
 	case '-':
 		if len(args[1]) > 1 && args[1][1] == 'V' {

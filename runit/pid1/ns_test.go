@@ -23,8 +23,13 @@ import (
 type ns struct {
 	root    string // holds etc/ (→ /etc/runit), run/ (→ /run), console
 	console *testenv.SyncBuffer
+	con     *os.File // the test's end of the console FIFO
 	proc    *testenv.Proc
 }
+
+// consoleEnd is what end writes into the console FIFO once the namespace is
+// gone: when the reader has copied it, it has copied every line before it.
+const consoleEnd = "\x00end of console\x00"
 
 // newNS prepares the directories; write stage scripts into n.etc() before
 // n.boot.
@@ -74,6 +79,7 @@ func (n *ns) boot(t *testing.T, init string) {
 		}
 	}()
 	t.Cleanup(func() { con.Close() })
+	n.con = con
 	wrapper := `set -e
 mount --make-rprivate /
 mount --bind "$1/etc" /etc/runit
@@ -96,7 +102,8 @@ exec "$2"`
 
 // lines returns the console lines so far.
 func (n *ns) lines() []string {
-	s := strings.TrimSuffix(n.console.String(), "\n")
+	s, _, _ := strings.Cut(n.console.String(), consoleEnd)
+	s = strings.TrimSuffix(s, "\n")
 	if s == "" {
 		return nil
 	}
@@ -156,8 +163,17 @@ func (n *ns) end(t *testing.T, d time.Duration) syscall.Signal {
 		t.Fatalf("namespace ended with %v, want a reboot(2) signal\nconsole:\n%s\nstderr:\n%s",
 			n.proc.Cmd.ProcessState, n.console, n.proc.Stderr)
 	}
-	// The console FIFO may still hold the last lines.
-	time.Sleep(50 * time.Millisecond)
+	// The console FIFO may still hold the last lines: they are read once
+	// the mark written after them is.
+	if _, err := n.con.Write([]byte(consoleEnd)); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 10*time.Second, func() string {
+		if !strings.Contains(n.console.String(), consoleEnd) {
+			return "console FIFO not read to its end"
+		}
+		return ""
+	})
 	return ws.Signal()
 }
 

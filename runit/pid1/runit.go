@@ -22,9 +22,15 @@ const (
 	ctrlaltdelFile = "/etc/runit/ctrlaltdel"
 	nosyncFile     = "/etc/runit/nosync"
 	emergencyFile  = "/etc/runit/emergency"
-	stopitFile     = "/run/runit.stopit"
-	rebootFile     = "/run/runit.reboot"
 	consoleFile    = "/dev/console"
+)
+
+// The flag files through which runit-init and the ctrlaltdel script ask
+// runit to stop (stopit) and to reboot rather than power off (reboot):
+// owner-executable means set. sysconf's generated stage scripts write them.
+const (
+	StopitFile = "/run/runit.stopit"
+	RebootFile = "/run/runit.reboot"
 )
 
 const runitVersion = "$Id: 25da3b86f7bed4038b8a039d2f8e8c9bbcf0822b $"
@@ -289,11 +295,11 @@ func (r *runit) handleSignal(st, pid int, done <-chan syscall.WaitStatus, sig os
 		r.runCtrlaltdel()
 		cont = true
 	}
-	if !pwr && !(cont && ownerExecutable(stopitFile)) {
+	if !pwr && !(cont && ownerExecutable(StopitFile)) {
 		return false
 	}
 	r.pwrSeen = pwr
-	os.Chmod(stopitFile, 0)
+	os.Chmod(StopitFile, 0)
 	syscall.Kill(pid, syscall.SIGTERM)
 	select {
 	case <-done:
@@ -332,7 +338,7 @@ func (r *runit) shutdown() {
 	r.retry(func() {
 		r.info("sending KILL signal to all processes...")
 		syscall.Kill(-1, syscall.SIGKILL)
-		if ownerExecutable(rebootFile) {
+		if ownerExecutable(RebootFile) {
 			r.info("system reboot.")
 			r.sync()
 			syscall.Reboot(syscall.LINUX_REBOOT_CMD_RESTART)

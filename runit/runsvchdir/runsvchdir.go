@@ -19,14 +19,20 @@
 // The directory is fixed, as in runit; tests run it in a private mount
 // namespace with a scratch directory bound over /etc/runit.
 //
+// The algorithm itself is Switch, which sysconf's generations run inside
+// --root (an *os.Root) with the same steps.
+//
 // # Exit codes
 //
 // 0 switched, or already current; 1 usage; 111 any error.
 package runsvchdir
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"syscall"
 
@@ -57,44 +63,44 @@ func Main(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err := syscall.Chdir(Dir); err != nil {
 		return fatal("unable to chdir: " + Dir + ": " + errtext.Text(err))
 	}
-	var st, cur syscall.Stat_t
-	if err := syscall.Stat(dir, &st); err != nil {
-		if err == syscall.ENOENT {
-			return fatal(dir + ": file does not exist")
+	switched, err := Switch(cwdFS{}, ".", dir, Options{})
+	var e *Error
+	if errors.As(err, &e) {
+		msg := e.Msg
+		if e.Err != nil {
+			msg += ": " + errtext.Text(e.Err)
 		}
-		return fatal("unable to stat: " + dir + ": " + errtext.Text(err))
+		if e.Restore != nil {
+			// runit prints the failed rename as fatal, but carries on to
+			// restore current.
+			fmt.Fprintf(stderr, "%s: fatal: %s\n", prog, msg)
+			return fatal("unable to move previous back to current: " + errtext.Text(e.Restore))
+		}
+		return fatal(msg)
 	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
-		// runit's text has no separator here.
-		return fatal(dir + "not a directory.")
+	if err != nil {
+		return fatal(err.Error())
 	}
-	if err := syscall.Stat("current", &cur); err != nil {
-		return fatal("unable to stat: current: " + errtext.Text(err))
-	}
-	if cur.Dev == st.Dev && cur.Ino == st.Ino {
+	if !switched {
 		fmt.Fprintf(stdout, "runsvchdir: %s: current.\n", dir)
 		return 0
 	}
-	if err := syscall.Unlink("current.new"); err != nil && err != syscall.ENOENT {
-		return fatal("unable to unlink: current.new: " + errtext.Text(err))
-	}
-	if err := syscall.Symlink(dir, "current.new"); err != nil {
-		return fatal("unable to create: current.new -> " + dir + ": " + errtext.Text(err))
-	}
-	if err := syscall.Unlink("previous"); err != nil && err != syscall.ENOENT {
-		return fatal("unable to unlink: previous: " + errtext.Text(err))
-	}
-	if err := syscall.Rename("current", "previous"); err != nil {
-		return fatal("unable to copy: current to previous: " + errtext.Text(err))
-	}
-	if err := syscall.Rename("current.new", "current"); err != nil {
-		// runit prints this one as fatal but carries on to restore current.
-		fmt.Fprintf(stderr, "%s: fatal: unable to move: current.new to current: %s\n", prog, errtext.Text(err))
-		if err := syscall.Rename("previous", "current"); err != nil {
-			return fatal("unable to move previous back to current: " + errtext.Text(err))
-		}
-		return 111
-	}
 	fmt.Fprintf(stdout, "runsvchdir: %s: now current.\n", dir)
 	return 0
+}
+
+// cwdFS is the process's own file system, names relative to the working
+// directory: an absolute dir or link is followed as runit follows it, and
+// unlink(2) never removes a folder (runit fails on a previous that is one).
+type cwdFS struct{}
+
+func (cwdFS) Stat(name string) (fs.FileInfo, error)  { return os.Stat(name) }
+func (cwdFS) Lstat(name string) (fs.FileInfo, error) { return os.Lstat(name) }
+func (cwdFS) Symlink(oldname, newname string) error  { return syscall.Symlink(oldname, newname) }
+func (cwdFS) Rename(oldname, newname string) error   { return syscall.Rename(oldname, newname) }
+func (cwdFS) Remove(name string) error {
+	if err := syscall.Unlink(name); err != nil {
+		return &fs.PathError{Op: "unlink", Path: name, Err: err}
+	}
+	return nil
 }

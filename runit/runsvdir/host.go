@@ -43,12 +43,16 @@ type host struct {
 	nofileMax uint64
 	opening   chan struct{} // bounds concurrent runsv.Open calls
 	trim      *time.Timer   // returns the garbage of a burst of starts to the kernel
+
+	done     chan struct{} // closed when the host is to end; HostMain then returns
+	doneOnce sync.Once
 }
 
 // HostMain is the supervisor host (program name runsvdir-host). runsvdir
 // starts it with the listening socket as fd 3 and DIR as args[1]; users do
-// not call it. It exits 0 once no runsvdir is attached and its last
-// supervisor has exited, 100 on bad invocation.
+// not call it. It returns 0 once no runsvdir is attached and its last
+// supervisor has exited (or when no runsvdir attached within 10 seconds),
+// 100 on bad invocation.
 func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 	if len(args) < 2 {
 		fmt.Fprintf(stderr, "usage: %s dir\n\n", args[0])
@@ -73,31 +77,74 @@ func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 		// never gives threads back: a burst of 5,000 Opens must not leave
 		// thousands of idle threads behind.
 		opening: make(chan struct{}, 2),
+		done:    make(chan struct{}),
 	}
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
+	defer signal.Stop(term)
 	go func() {
-		for range term {
-			h.terminate()
+		for {
+			select {
+			case <-term:
+				h.terminate()
+			case <-h.done:
+				return
+			}
 		}
 	}()
 	// A runsvdir that died before it attached would leave an idle host.
-	time.AfterFunc(10*time.Second, func() {
+	idle := time.AfterFunc(10*time.Second, func() {
 		h.mu.Lock()
 		idle := !h.everConn
 		h.mu.Unlock()
 		if idle {
-			os.Exit(0)
+			h.finish()
 		}
 	})
+	defer idle.Stop()
+	accepted := make(chan struct{})
+	go func() {
+		defer close(accepted)
+		h.accept(lfd)
+	}()
+	<-h.done
+	// Shutting the listening socket down ends the accept loop's Accept4
+	// (EINVAL); its descriptor is closed only once the loop has returned,
+	// so that it cannot accept on a number reused meanwhile. The
+	// connections are shut down too: their readers return.
+	unix.Shutdown(lfd, unix.SHUT_RDWR)
+	<-accepted
+	syscall.Close(lfd)
+	h.mu.Lock()
+	for c := range h.conns {
+		c.close()
+	}
+	h.mu.Unlock()
+	return 0
+}
+
+// accept takes runsvdir connections on lfd until the host is done.
+func (h *host) accept(lfd int) {
 	for {
 		fd, _, err := syscall.Accept4(lfd, syscall.SOCK_CLOEXEC)
+		select {
+		case <-h.done:
+			if err == nil {
+				syscall.Close(fd)
+			}
+			return
+		default:
+		}
 		if err == syscall.EINTR || err == syscall.ECONNABORTED {
 			continue
 		}
 		if err != nil {
 			h.warn("unable to accept runsvdir connection", err)
-			time.Sleep(time.Second)
+			select { // a pause, not a spin, on a persistent error
+			case <-h.done:
+				return
+			case <-time.After(time.Second):
+			}
 			continue
 		}
 		if !peerTrusted(fd) {
@@ -112,6 +159,9 @@ func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 		go h.serve(c)
 	}
 }
+
+// finish ends the host: HostMain returns.
+func (h *host) finish() { h.doneOnce.Do(func() { close(h.done) }) }
 
 // peerTrusted accepts only processes of our own uid, or root.
 func peerTrusted(fd int) bool {
@@ -299,7 +349,7 @@ func (h *host) maybeExit() {
 	done := len(h.sups) == 0 && (h.stopping || (h.everConn && len(h.conns) == 0))
 	h.mu.Unlock()
 	if done {
-		os.Exit(0)
+		h.finish()
 	}
 }
 

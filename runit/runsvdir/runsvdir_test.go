@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"sysconf/internal/testenv"
 	"sysconf/runit/supervise"
 )
@@ -42,7 +44,10 @@ func TestScanTermStage3(t *testing.T) {
 	xpid := runPID(t, x, 10*time.Second)
 	runPID(t, other, 10*time.Second)
 	host := waitHost(t, d)
-	time.Sleep(1500 * time.Millisecond) // the extra rescan a second later
+	// A check of absence: the rescan a second after the first scan must
+	// not supervise .hid nor start x a second time. Nothing marks that
+	// rescan's end, so the test waits past it.
+	time.Sleep(1500 * time.Millisecond)
 	if _, err := os.Stat(filepath.Join(d, ".hid", "supervise")); err == nil {
 		t.Errorf(".hid was supervised")
 	}
@@ -109,6 +114,8 @@ func TestKillRestart(t *testing.T) {
 	p.Signal(syscall.SIGKILL)
 	p.Wait(t, 5*time.Second)
 	startRunsvdir(t, d)
+	// A check of absence: the new runsvdir's first scans (the second one
+	// a second later) must neither spawn a second host nor restart a.
 	time.Sleep(1500 * time.Millisecond)
 	if h := hosts(d); len(h) != 1 || h[0] != host {
 		t.Fatalf("hosts after restart %v, want only %d", h, host)
@@ -121,11 +128,21 @@ func TestKillRestart(t *testing.T) {
 	for _, pid := range append(hosts(d), procsOf(t, d)...) {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
+	// SIGKILL is not instant: wait until the old host is gone (its
+	// cmdline empties as it dies), or it would pass for the new one.
+	testenv.Eventually(t, 10*time.Second, func() string {
+		if h := hosts(d); len(h) != 0 {
+			return fmt.Sprintf("killed host still there: %v", h)
+		}
+		return ""
+	})
 	p2 := startRunsvdir(t, d)
 	newHost := waitHost(t, d)
 	if newHost == host {
 		t.Fatal("old host still there")
 	}
+	// A check of absence again: past the new host's first scans, a is
+	// adopted, not started a second time.
 	time.Sleep(1500 * time.Millisecond)
 	if got := runPID(t, a, 10*time.Second); got != apid || starts(t, a) != 1 {
 		t.Errorf("after host death: pid %d (was %d), %d starts\n%s", got, apid, starts(t, a), p2.Output())
@@ -154,8 +171,9 @@ func TestPickupRemoveRestart(t *testing.T) {
 	d := filepath.Join(root, "service")
 	os.Mkdir(d, 0o755)
 	startRunsvdir(t, d)
+	// runsvdir watches d before it starts its host: once the host runs, a
+	// new entry is noticed at once.
 	waitHost(t, d)
-	time.Sleep(200 * time.Millisecond)
 
 	n := service(t, root, "n")
 	t0 := time.Now()
@@ -267,7 +285,14 @@ func TestBadInput(t *testing.T) {
 			return ""
 		})
 	}
-	time.Sleep(500 * time.Millisecond)
+	// Once runsv has read every byte of the flood, the service must still
+	// be the same process.
+	testenv.Eventually(t, 10*time.Second, func() string {
+		if n, err := fifoPending(filepath.Join(flood, "supervise", "control")); err != nil || n != 0 {
+			return fmt.Sprintf("control FIFO still holds %d bytes (%v)", n, err)
+		}
+		return ""
+	})
 	if got := runPID(t, flood, time.Second); got != fpid {
 		t.Errorf("flooded service restarted: %d, was %d", got, fpid)
 	}
@@ -322,7 +347,8 @@ func TestLogTitle(t *testing.T) {
 }
 
 // TestSetsid is spec point 37, for a host: -P puts the supervision tree in
-// a session of its own.
+// a session of its own. Each service then leads a session of its own
+// (runsv's documented difference from runit, docs/runsv.md).
 func TestSetsid(t *testing.T) {
 	d := t.TempDir()
 	sd := service(t, d, "a")
@@ -335,8 +361,8 @@ func TestSetsid(t *testing.T) {
 	if pg, _ := syscall.Getpgid(host); pg != host {
 		t.Errorf("host pgid %d, want %d", pg, host)
 	}
-	if sid, _ := getsid(pid); sid != host {
-		t.Errorf("service sid %d, want the host's %d", sid, host)
+	if sid, _ := getsid(pid); sid != pid {
+		t.Errorf("service sid %d, want its own %d", sid, pid)
 	}
 }
 
@@ -353,16 +379,22 @@ func TestForcedRescan(t *testing.T) {
 	d := t.TempDir()
 	p := startRunsvdir(t, d)
 	waitHost(t, d)
-	p.Signal(syscall.SIGALRM)
-	time.Sleep(100 * time.Millisecond)
-	p.Signal(syscall.SIGALRM)
-	testenv.Eventually(t, 5*time.Second, func() string {
-		b, err := os.ReadFile(filepath.Join(d, ".forced-rescan"))
-		if err != nil || !regexp.MustCompile(`^@4000000[0-9a-f]{17}$`).Match(b) {
-			return fmt.Sprintf(".forced-rescan %q %v", b, err)
+	// Two SIGALRMs, the second once the first was acted on: each writes
+	// .forced-rescan.
+	forced := filepath.Join(d, ".forced-rescan")
+	for range 2 {
+		p.Signal(syscall.SIGALRM)
+		testenv.Eventually(t, 5*time.Second, func() string {
+			b, err := os.ReadFile(forced)
+			if err != nil || !regexp.MustCompile(`^@4000000[0-9a-f]{17}$`).Match(b) {
+				return fmt.Sprintf(".forced-rescan %q %v", b, err)
+			}
+			return ""
+		})
+		if err := os.Remove(forced); err != nil {
+			t.Fatal(err)
 		}
-		return ""
-	})
+	}
 	if p.Exited() {
 		t.Error("runsvdir died of SIGALRM")
 	}
@@ -394,4 +426,15 @@ func TestManyServices(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// fifoPending returns how many bytes wait in the FIFO at path, read through
+// a descriptor of its own that reads nothing.
+func fifoPending(path string) (int, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(fd)
+	return unix.IoctlGetInt(fd, unix.TIOCINQ) // FIONREAD
 }

@@ -2,6 +2,7 @@ package sv
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"sysconf/internal/testenv"
+	runsvprog "sysconf/runit/runsv"
 	"sysconf/runit/supervise"
 )
 
@@ -21,9 +23,20 @@ const mainEnv = "SYSCONF_SV_TEST_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(mainEnv) == "1" {
-		os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(Main(os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// The scripts' programs: sv, and runsv to supervise what sv talks to.
+	testenv.ScriptMain(m, map[string]testenv.Program{
+		"sv": func(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+			return Main(args, os.Environ(), stdin, stdout, stderr)
+		},
+		"runsv": runsvprog.Main,
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar.
+func TestScripts(t *testing.T) {
+	testenv.RunScripts(t, "testdata/script")
 }
 
 // impl is one sv implementation under comparison.

@@ -206,7 +206,14 @@ func TestTimeoutAndKill(t *testing.T) {
 		return []step{
 			{args: []string{"-w", "1", "down", "./s"}, stdout: `^timeout: run: \./s: \(pid [0-9]+\) [0-9]+s, want down, got TERM\n$`, code: 1},
 			{args: []string{"-w", "1", "force-stop", "./s"}, stdout: `^kill: run: \./s: .*got TERM\n$`, code: 1, after: func(t *testing.T, base string) {
-				time.Sleep(500 * time.Millisecond)
+				// The KILL is sent; runsv notes the end of the service.
+				testenv.Eventually(t, 10*time.Second, func() string {
+					b, err := os.ReadFile(filepath.Join(base, "s", "supervise", "stat"))
+					if string(b) != "down\n" {
+						return fmt.Sprintf("supervise/stat %q (%v), want down", b, err)
+					}
+					return ""
+				})
 			}},
 			{args: []string{"status", "./s"}, stdout: `^down: `},
 		}

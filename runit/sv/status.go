@@ -16,14 +16,14 @@ const (
 
 // status is the status command for the service in dir: the main part, then
 // "; " and the log part when dir/log exists (spec §4.6). In LSB mode it ends
-// sv with the exit code of the last part printed.
-func (s *run) status(d dir) {
+// sv (ended) with the exit code of the last part printed.
+func (s *run) status(d dir) (code int, ended bool) {
 	r := s.readStatus(d)
 	if r < 0 && s.lsb {
-		panic(exitError(4))
+		return 4, true
 	}
 	if r <= 0 {
-		return
+		return 0, false
 	}
 	shown := s.printStatus(d, s.name)
 	s.islog = true
@@ -58,13 +58,14 @@ func (s *run) status(d dir) {
 	if s.lsb {
 		switch shown {
 		case shownPID:
-			panic(exitError(0))
+			return 0, true
 		case shownNoPID:
-			panic(exitError(3))
+			return 3, true
 		default:
-			panic(exitError(4))
+			return 4, true
 		}
 	}
+	return 0, false
 }
 
 // printStatus appends the status line of the record last read, named label,
@@ -84,16 +85,10 @@ func (s *run) printStatus(d dir, label string) int {
 	}
 	now := supervise.TAI64NOf(s.now).Sec
 	s.out = appendStatus(s.out, label, &s.rec, now, normallyUp)
-	if pidOf(&s.rec) != 0 {
+	if s.rec.Status().PID != 0 {
 		return shownPID
 	}
 	return shownNoPID
-}
-
-func pidOf(rec *[supervise.StatusSize]byte) uint32 {
-	var st supervise.Status
-	st.UnmarshalBinary(rec[:])
-	return uint32(st.PID)
 }
 
 // appendStatus appends to b the status line of rec for name at TAI64 second
@@ -103,9 +98,8 @@ func pidOf(rec *[supervise.StatusSize]byte) uint32 {
 //
 // An unknown state byte prints no state word; the pid part appears for
 // every state but down; a time stamp in the future gives 0s.
-func appendStatus(b []byte, name string, rec *[supervise.StatusSize]byte, now uint64, normallyUp bool) []byte {
-	var st supervise.Status
-	st.UnmarshalBinary(rec[:])
+func appendStatus(b []byte, name string, rec *supervise.Record, now uint64, normallyUp bool) []byte {
+	st := rec.Status()
 	if w := st.State.String(); w != "" {
 		b = append(b, w...)
 		b = append(b, ": "...)

@@ -1,8 +1,8 @@
 package sv
 
 import (
+	"errors"
 	"io"
-	"os"
 	"syscall"
 	"time"
 	"unsafe"
@@ -33,10 +33,13 @@ const (
 )
 
 // Main runs sv with args (args[0] is the program name) and returns its exit
-// code.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// code. env is sv's environment ("NAME=value" entries, as os.Environ gives
+// it), read for SVDIR and SVWAIT only.
+func Main(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &run{stdout: stdout, stderr: stderr, svdir: DefaultDir, wait: 7}
-	return s.main(args)
+	code := s.main(args, env)
+	s.sync()
+	return code
 }
 
 // run is one invocation of sv.
@@ -51,9 +54,9 @@ type run struct {
 	euid  int
 
 	cmd   command
-	start time.Time                  // when sv started
-	now   time.Time                  // the clock as of the last poll, as runit's tnow
-	rec   [supervise.StatusSize]byte // the last status record read (kept across reads, as in runit)
+	start time.Time        // when sv started
+	now   time.Time        // the clock as of the last poll, as runit's tnow
+	rec   supervise.Record // the last status record read (kept across reads, as in runit)
 
 	svfd  int   // the services directory, for this round
 	svErr error // why it could not be opened
@@ -63,27 +66,23 @@ type run struct {
 	rc    int
 }
 
-// exitError ends sv at once with a code (LSB status, fatal errors).
-type exitError int
-
-func (s *run) main(args []string) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			e, ok := r.(exitError)
-			if !ok {
-				panic(r)
-			}
-			s.sync()
-			code = int(e)
+// lookupEnv is getenv(3) over env: the value of the first NAME= entry.
+func lookupEnv(env []string, name string) (string, bool) {
+	for _, e := range env {
+		if len(e) > len(name) && e[len(name)] == '=' && e[:len(name)] == name {
+			return e[len(name)+1:], true
 		}
-	}()
+	}
+	return "", false
+}
 
+func (s *run) main(args, env []string) int {
 	s.prog = basename(args[0])
 	s.lsb = s.prog != "sv"
-	if v, ok := os.LookupEnv("SVDIR"); ok {
+	if v, ok := lookupEnv(env, "SVDIR"); ok {
 		s.svdir = v
 	}
-	if v, ok := os.LookupEnv("SVWAIT"); ok {
+	if v, ok := lookupEnv(env, "SVWAIT"); ok {
 		s.wait = scanUlong(v)
 	}
 	verbose := false
@@ -101,21 +100,21 @@ func (s *run) main(args []string) (code int) {
 			verbose = true
 		case 'V':
 			io.WriteString(s.stderr, Version+"\n")
-			s.usage()
+			return s.usage()
 		default:
-			s.usage()
+			return s.usage()
 		}
 	}
 	rest := p.Rest()
 	if len(rest) == 0 {
-		s.usage()
+		return s.usage()
 	}
 	action, services := rest[0], rest[1:]
 	if s.lsb {
 		services = []string{s.prog}
 	}
 	if len(services) == 0 {
-		s.usage()
+		return s.usage()
 	}
 
 	s.start = time.Now()
@@ -124,29 +123,32 @@ func (s *run) main(args []string) (code int) {
 	// but an unreadable working directory is still fatal, as there.
 	fd, err := syscall.Open(".", syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		s.fatal("unable to open current directory", err)
+		return s.fatal("unable to open current directory", err)
 	}
 	syscall.Close(fd)
 	s.euid = syscall.Geteuid()
 
 	cmd, ok := parseCommand(action, s.lsb, verbose)
 	if !ok {
-		s.usage()
+		return s.usage()
 	}
 	s.cmd = cmd
 
-	pending := s.send(services)
+	pending, code, ended := s.send(services)
+	if ended {
+		return code
+	}
 	if cmd.wait {
 		s.waitFor(services, pending)
 	}
-	s.sync()
 	return min(s.rc, maxRC)
 }
 
 // send is phase 1: it resolves every service and runs the command's action
-// on it. It returns which services are still pending for the wait.
-func (s *run) send(services []string) []bool {
-	pending := make([]bool, len(services))
+// on it. It returns which services are still pending for the wait, or ended
+// and the exit code when LSB status ends sv early.
+func (s *run) send(services []string) (pending []bool, code int, ended bool) {
+	pending = make([]bool, len(services))
 	s.openServices()
 	defer s.closeServices()
 	for i, name := range services {
@@ -163,11 +165,14 @@ func (s *run) send(services []string) []bool {
 				pending[i] = false
 			}
 		case actStatus:
-			s.status(d)
+			code, ended = s.status(d)
 		}
 		d.close()
+		if ended {
+			return nil, code, true
+		}
 	}
-	return pending
+	return pending, 0, false
 }
 
 // dir is a service directory: the path it was reached by and a descriptor
@@ -254,24 +259,36 @@ func (s *run) searchable(path string) error {
 // runs (an "ok:" line for exit commands, a "fail:" line otherwise) and -1
 // after a warning.
 func (s *run) readStatus(d dir) int {
-	err := supervise.ProbeAt(d.fd)
+	err := supervise.ProbeAt(d.fd, "")
 	if err == supervise.ErrNotRunning {
 		s.notRunning(s.cmd.bytes)
 		return 0
 	}
 	if err != nil {
-		s.warn("unable to open supervise/ok", err)
+		s.warnFile(err)
 		return -1
 	}
-	if err := supervise.ReadRecordAt(d.fd, &s.rec); err != nil {
-		if se, ok := err.(*supervise.StatusError); ok {
-			s.warn("unable to "+se.Op+" supervise/status", se.Err)
-		} else {
-			s.warn("unable to read supervise/status", err)
-		}
+	if err := supervise.ReadRecordAt(d.fd, "", &s.rec); err != nil {
+		s.warnFile(err)
 		return -1
 	}
 	return 1
+}
+
+// warnFile prints runit's warning for a supervise file sv could not use:
+// "unable to open supervise/ok: ERR", "unable to write to
+// supervise/control: ERR"…
+func (s *run) warnFile(err error) {
+	var e *supervise.Error
+	if !errors.As(err, &e) {
+		s.warn("unable to use supervise", err)
+		return
+	}
+	op := e.Op
+	if op == "write" {
+		op = "write to"
+	}
+	s.warn("unable to "+op+" "+e.Path, e.Err)
 }
 
 // notRunning reports a supervisor that is gone: fine for a command starting
@@ -290,27 +307,19 @@ func (s *run) control(d dir, cmds string) int {
 	if s.readStatus(d) <= 0 {
 		return -1
 	}
-	// The skip rule compares raw bytes: want (17) with the first command
-	// byte, and for d the TERM byte (18) with exactly 1.
-	if s.rec[17] == cmds[0] && (cmds[0] != byte(supervise.CmdDown) || s.rec[18] == 1) {
+	// The skip rule compares the want byte with the first command byte,
+	// and for d the TERM byte with exactly 1.
+	if byte(s.rec.Status().Want) == cmds[0] && (cmds[0] != byte(supervise.CmdDown) || s.rec.TermByte() == 1) {
 		return 0
 	}
-	err := supervise.SendAt(d.fd, cmds)
-	switch e := err.(type) {
-	case nil:
+	err := supervise.SendAt(d.fd, "", cmds)
+	switch {
+	case err == nil:
 		return 1
-	case *supervise.ControlError:
-		if e.Op == "open" {
-			s.warn("unable to open supervise/control", e.Err)
-		} else {
-			s.warn("unable to write to supervise/control", e.Err)
-		}
+	case err == supervise.ErrNotRunning:
+		s.notRunning(cmds)
 	default:
-		if err == supervise.ErrNotRunning {
-			s.notRunning(cmds)
-		} else {
-			s.warn("unable to write to supervise/control", err)
-		}
+		s.warnFile(err)
 	}
 	return -1
 }
@@ -362,22 +371,25 @@ func (s *run) sync() {
 	}
 }
 
-func (s *run) usage() {
+// usage prints the usage and returns its exit code.
+func (s *run) usage() int {
+	s.sync()
 	if s.lsb {
 		io.WriteString(s.stderr, "usage: "+s.prog+" [-w sec] command\n\n")
-		panic(exitError(exitUsageLSB))
+		return exitUsageLSB
 	}
 	io.WriteString(s.stderr, "usage: "+s.prog+" [-v] [-w sec] command service ...\n\n")
-	panic(exitError(exitUsage))
+	return exitUsage
 }
 
-func (s *run) fatal(msg string, err error) {
+// fatal prints a fatal error and returns its exit code.
+func (s *run) fatal(msg string, err error) int {
 	s.sync()
 	io.WriteString(s.stderr, "fatal: "+msg+": "+errtext.Text(err)+"\n")
 	if s.lsb {
-		panic(exitError(exitFatalLSB))
+		return exitFatalLSB
 	}
-	panic(exitError(exitFatal))
+	return exitFatal
 }
 
 // basename is what follows the last slash of argv[0] (possibly nothing).

@@ -186,7 +186,9 @@ func TestTimeRotation(t *testing.T) {
 			}
 			return ""
 		})
-		time.Sleep(1500 * time.Millisecond) // current is empty: no rotation
+		// A check of absence: past another t1 period, current is empty and
+		// must not be rotated.
+		time.Sleep(1500 * time.Millisecond)
 		l.finish(t)
 		s := rotated(t, dir, ".s")
 		if len(s) != 1 || readFile(t, filepath.Join(dir, s[0])) != "tick\n" {
@@ -209,6 +211,8 @@ func TestTermFinishesLine(t *testing.T) {
 		}
 		return ""
 	})
+	// A check of absence: svlogd waits for the end of the line and must
+	// not exit meanwhile.
 	time.Sleep(100 * time.Millisecond)
 	if l.p.Exited() {
 		t.Fatal("exited before the line was complete")
@@ -244,19 +248,32 @@ func TestSignalsLoseNothing(t *testing.T) {
 				return // svlogd has exited
 			}
 			if i%50 == 0 {
-				time.Sleep(time.Millisecond)
+				time.Sleep(time.Millisecond) // a pace, not a wait: steady, not flat out
 			}
 		}
 	}()
+	// Each signal comes once svlogd has logged another 2,000 bytes since
+	// the one before: signals and lines interleave.
+	logged := 0
+	progress := func() {
+		t.Helper()
+		testenv.Eventually(t, 10*time.Second, func() string {
+			if n := dirBytes(t, dir); n < logged+2000 {
+				return fmt.Sprintf("%d bytes logged, waiting for %d", n, logged+2000)
+			}
+			return ""
+		})
+		logged = dirBytes(t, dir)
+	}
 	for i := 0; i < 6; i++ {
-		time.Sleep(100 * time.Millisecond)
+		progress()
 		sig := syscall.SIGHUP
 		if i%2 == 1 {
 			sig = syscall.SIGALRM
 		}
 		l.p.Signal(sig)
 	}
-	time.Sleep(100 * time.Millisecond)
+	progress()
 	l.p.Signal(syscall.SIGTERM)
 	code := l.p.Wait(t, 30*time.Second)
 	close(stop)
@@ -381,4 +398,23 @@ func TestHupWaitsForProcessor(t *testing.T) {
 	if got := readFile(t, filepath.Join(dir, "current")); got != "after\n" {
 		t.Errorf("current %q", got)
 	}
+}
+
+// dirBytes sums the sizes of a log directory's current and rotated files.
+func dirBytes(t *testing.T, dir string) int {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		if e.Name() != "current" && !strings.HasPrefix(e.Name(), "@") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil {
+			n += int(fi.Size())
+		}
+	}
+	return n
 }

@@ -1,10 +1,8 @@
-package planner
+package generations
 
 import (
 	"bytes"
 	"sort"
-
-	"sysconf/generations"
 )
 
 // Diff is what changes from one manifest to the next.
@@ -39,13 +37,14 @@ func (d Diff) Empty() bool {
 	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Changed) == 0 && len(d.Runlevels) == 0 && len(d.Files) == 0
 }
 
-// Compare returns the changes from old (nil: nothing applied yet) to new.
-func Compare(old *generations.Manifest, new generations.Manifest) Diff {
+// Compare returns the changes from old (nil: nothing applied yet) to new:
+// what plan shows before an apply, and diff between two generations.
+func Compare(old *Manifest, new Manifest) Diff {
 	d := Diff{Added: []string{}, Removed: []string{}, Changed: []ServiceChange{}, Runlevels: []Change{}, Files: []Change{}}
 	if old == nil {
-		old = &generations.Manifest{}
+		old = &Manifest{}
 	}
-	oldSvc := map[string]generations.Service{}
+	oldSvc := map[string]Service{}
 	for _, s := range old.Services {
 		oldSvc[s.Name] = s
 	}
@@ -96,7 +95,7 @@ func Compare(old *generations.Manifest, new generations.Manifest) Diff {
 	}
 	sort.Slice(d.Runlevels, func(i, j int) bool { return d.Runlevels[i].Name < d.Runlevels[j].Name })
 
-	oldF := map[string]generations.ManagedFile{}
+	oldF := map[string]ManagedFile{}
 	for _, f := range old.Files {
 		oldF[f.Path] = f
 	}
@@ -133,8 +132,8 @@ func Compare(old *generations.Manifest, new generations.Manifest) Diff {
 	return d
 }
 
-func treeChanges(old, new []generations.Entry) []Change {
-	o := map[string]generations.Entry{}
+func treeChanges(old, new []Entry) []Change {
+	o := map[string]Entry{}
 	for _, e := range old {
 		o[e.Path] = e
 	}
@@ -214,6 +213,17 @@ func listChanges(old, new []string) []string {
 		if !n[s] {
 			out = append(out, "- "+s)
 		}
+	}
+	return out
+}
+
+// bootChanges lists the stage scripts that differ between two manifests,
+// as file changes (/etc/runit/1), so that plan shows a boot block change.
+func bootChanges(old, new []Entry) []Change {
+	var out []Change
+	for _, c := range treeChanges(old, new) {
+		c.Name = "/" + c.Name
+		out = append(out, c)
 	}
 	return out
 }
