@@ -129,6 +129,7 @@ in a scratch folder without touching the host.`,
 	root.AddCommand(newValidateCmd(a), newFmtCmd(a), newPlanCmd(a))
 	root.AddCommand(newApplyCmd(a), newRollbackCmd(a), newGenerationsCmd(a), newDiffCmd(a), newGCCmd(a), newStatusCmd(a), newRunlevelCmd(a))
 	root.AddCommand(newBuildVMCmd(a), newManCmd(a))
+	addCompletions(root, a)
 	return root
 }
 
