@@ -15,11 +15,11 @@ import (
 type activation struct {
 	rec    *Record
 	level  string
-	live   bool          // switch the running services (not --boot)
-	boot   bool          // make it the boot default (not --test)
-	force  bool          // replace files sysconf does not manage
-	others []*Record     // generations whose managed files may have to go
-	keep   []string      // changed services whose running processes stay (--no-restart)
+	live   bool      // switch the running services (not --boot)
+	boot   bool      // make it the boot default (not --test)
+	force  bool      // replace files sysconf does not manage
+	others []*Record // generations whose managed files may have to go
+	keep   []string  // changed services whose running processes stay (--no-restart)
 	st     *stepper
 
 	// A two-step switch waits for the old instances of changed services
@@ -56,6 +56,9 @@ func (g *Root) preflight(m Manifest, live, boot, force bool) error {
 		}
 	}
 	if live {
+		if err := g.checkAccounts(m); err != nil {
+			return err
+		}
 		if fi, err := r.Lstat(g.l.Service); err == nil {
 			text, _ := r.Readlink(g.l.Service)
 			if fi.Mode()&fs.ModeSymlink == 0 || text != g.l.Current() && !force {
@@ -120,6 +123,9 @@ func (g *Root) switchLive(a *activation) error {
 	rec := a.rec
 	if _, ok := rec.Runlevels[a.level]; !ok {
 		return fmt.Errorf("runlevel %s: %w", a.level, ErrNotFound)
+	}
+	if err := g.ensureSystem(a); err != nil {
+		return err
 	}
 	// runsv creates only the last component of its supervise link's target.
 	if err := r.MkdirAll(g.l.Supervise, 0o755); err != nil {
