@@ -270,7 +270,9 @@ func (g *Root) mountOne(mt Mount, st map[string]Mount) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
+	// A descriptor open on a mount's root keeps it busy: closed before
+	// any unmount.
+	defer func() { f.Close() }()
 	info, mounted, err := mountAt(abs)
 	if err != nil {
 		return false, err
@@ -292,15 +294,14 @@ func (g *Root) mountOne(mt Mount, st map[string]Mount) (bool, error) {
 		}
 		return true, nil
 	default:
+		f.Close()
 		if err := g.unmount(mt.Path, "its description changed"); err != nil {
 			return false, err
 		}
-		// The descriptor is the old mount's root: take the folder again.
-		f.Close()
+		// The folder under the old mount, now uncovered.
 		if f, _, target, err = g.openDir(rel); err != nil {
 			return false, err
 		}
-		defer f.Close()
 	}
 	if err := syscall.Mount(mt.Source, target, mt.Type, flags, data); err != nil {
 		return false, err
