@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 // TestRunUnderRoot runs the small example's planned services with Debian's
 // runsvdir under a temporary root: the reader waits for the clock through
 // $SVDIR, and both log under ROOT/var/log/sysconf, reached from the store.
+// Run as root, the loggers run as LogUser, found in ROOT/etc/passwd (as
+// activation writes it; the host has no such account), and own their logs.
 func TestRunUnderRoot(t *testing.T) {
 	runsvdir := testenv.DebianRunit(t, "runsvdir")
 	testenv.DebianRunit(t, "svlogd")
@@ -28,6 +31,14 @@ func TestRunUnderRoot(t *testing.T) {
 		t.Fatal(diags)
 	}
 	m := Plan(sys)
+	const logUID, logGID = 991, 992
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	passwd := fmt.Sprintf("root:x:0:0::/root:/bin/sh\n%s:x:%d:%d::/nonexistent:/usr/sbin/nologin\n", LogUser, logUID, logGID)
+	if err := os.WriteFile(filepath.Join(root, "etc/passwd"), []byte(passwd), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	svdir := filepath.Join(root, "service")
 	if err := os.MkdirAll(svdir, 0o755); err != nil {
 		t.Fatal(err)
@@ -73,6 +84,18 @@ func TestRunUnderRoot(t *testing.T) {
 		}
 		return "reader log: " + string(b)
 	})
+	if os.Geteuid() == 0 {
+		// svlogd created current: it ran as the log account.
+		for _, p := range []string{"var/log/sysconf/reader", "var/log/sysconf/reader/current"} {
+			fi, err := os.Stat(filepath.Join(root, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := fi.Sys().(*syscall.Stat_t); st.Uid != logUID || st.Gid != logGID {
+				t.Errorf("/%s is owned by %d:%d, want the log account's %d:%d", p, st.Uid, st.Gid, logUID, logGID)
+			}
+		}
+	}
 	cfg, err := os.ReadFile(filepath.Join(root, "var/log/sysconf/reader/config"))
 	if err != nil || !strings.Contains(string(cfg), "preader: ") {
 		t.Errorf("log config = %q, %v", cfg, err)
