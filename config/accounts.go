@@ -383,6 +383,9 @@ func CheckAccounts(sys *System, have Accounts) hcl.Diagnostics {
 	for _, s := range sys.Services {
 		check(s.User, "user", s.UserRange, users, have.Users)
 		check(s.Group, "group", s.GroupRange, groups, have.Groups)
+		if s.Log != nil {
+			check(s.Log.User, "user", s.Log.DeclRange, users, have.Users)
+		}
 	}
 	for _, u := range sys.Users {
 		check(u.Group, "group", u.DeclRange, groups, have.Groups)

@@ -682,3 +682,20 @@ func (g *Root) owner(owner, group string, users map[string][2]uint32, groups map
 	}
 	return uid, gid, nil
 }
+
+// AccountNames returns the names of the root's users (etc/passwd) and
+// groups (etc/group); a missing file has none.
+func (g *Root) AccountNames() (users, groups map[string]bool, err error) {
+	db, err := g.readAccountDB()
+	if err != nil {
+		return nil, nil, err
+	}
+	users, groups = map[string]bool{}, map[string]bool{}
+	for name := range db.passwd.ids() {
+		users[name] = true
+	}
+	for name := range db.group.ids() {
+		groups[name] = true
+	}
+	return users, groups, nil
+}

@@ -93,9 +93,7 @@ func systemChanges(old, new Manifest) []Change {
 			case !ok:
 				out = append(out, Change{Op: "+", Name: kind + " " + name})
 			case !reflect.DeepEqual(o, n):
-				ob, _ := json.Marshal(o)
-				nb, _ := json.Marshal(n)
-				out = append(out, Change{Op: "~", Name: kind + " " + name, Detail: []string{string(ob) + " → " + string(nb)}})
+				out = append(out, Change{Op: "~", Name: kind + " " + name, Detail: fieldChanges(o, n)})
 			}
 		}
 		for name := range olds {
@@ -164,4 +162,36 @@ func (g *Root) ensureSystem(a *activation) error {
 	}
 	a.st.step()
 	return nil
+}
+
+// fieldChanges lists the fields of two values of one struct type that
+// differ, by their JSON names: "shell /bin/sh → /bin/bash".
+func fieldChanges(old, new any) []string {
+	var o, n map[string]any
+	ob, _ := json.Marshal(old)
+	nb, _ := json.Marshal(new)
+	_ = json.Unmarshal(ob, &o)
+	_ = json.Unmarshal(nb, &n)
+	keys := map[string]bool{}
+	for k := range o {
+		keys[k] = true
+	}
+	for k := range n {
+		keys[k] = true
+	}
+	var out []string
+	for k := range keys {
+		if !reflect.DeepEqual(o[k], n[k]) {
+			show := func(v any) string {
+				if v == nil {
+					return "(none)"
+				}
+				b, _ := json.Marshal(v)
+				return strings.Trim(string(b), `"`)
+			}
+			out = append(out, k+" "+show(o[k])+" → "+show(n[k]))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
