@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sysconf/internal/testenv"
 )
 
 // foreign are the account files a machine had before sysconf: every line
@@ -315,4 +317,60 @@ func TestHoldPwdLock(t *testing.T) {
 	}
 	os.Stdout.WriteString("locked")
 	_, _ = os.Stdin.Read(make([]byte, 1))
+}
+
+// TestCrashAccounts kills an apply that swaps one account for another
+// after each of its steps in turn: once the next command has finished or
+// undone the switch, the accounts are those of the generation that is
+// current, each with the one id it was given, and the foreign lines are
+// untouched.
+func TestCrashAccounts(t *testing.T) {
+	a := User{Name: "svc-a", System: true, Group: "svc-a", Home: "/nonexistent", Shell: "/usr/sbin/nologin"}
+	b := User{Name: "svc-b", System: true, Group: "svc-b", Home: "/nonexistent", Shell: "/usr/sbin/nologin"}
+	m1 := accountsManifest([]User{a}, []Group{{Name: "svc-a", System: true}}, svc("web", "1"))
+	m2 := accountsManifest([]User{b}, []Group{{Name: "svc-b", System: true}}, svc("web", "2"))
+	for k := 1; ; k++ {
+		root := t.TempDir()
+		writeForeign(t, root)
+		applyT(t, root, m1, Options{})
+		arg, _ := json.Marshal(map[string]any{"Root": root, "Manifest": m2})
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperApply$")
+		cmd.Env = append(os.Environ(), childEnv+"="+string(arg), crashEnv+"="+itoa(k))
+		_, stderr, code := testenv.Run(t, 60*time.Second, cmd)
+		if ps := cmd.ProcessState.Sys().(syscall.WaitStatus); !ps.Signaled() {
+			if code != 0 {
+				t.Fatalf("k=%d: child failed: %s", k, stderr)
+			}
+			if k < 4 {
+				t.Fatalf("apply finished after only %d steps: the accounts are not steps", k)
+			}
+			t.Logf("killed after each of the first %d steps", k-1)
+			return
+		}
+		if err := openT(t, root).locked(finishFirst, func(state) error { return nil }); err != nil {
+			t.Fatalf("k=%d: recovery: %v", k, err)
+		}
+		cur, _, _ := openT(t, root).Current()
+		active, locked := "svc-a", "svc-b"
+		if cur.Hash == m2.Hash() {
+			active, locked = locked, active
+		}
+		if got := accountLine(t, root, "etc/shadow", active); got != active+":!:::::::" {
+			t.Errorf("k=%d: generation %d is current, but %s is %q", k, cur.Number, active, got)
+		}
+		if got := accountLine(t, root, "etc/shadow", locked); got != "" && got != locked+":!::::::1:" {
+			t.Errorf("k=%d: generation %d is current, but %s is %q", k, cur.Number, locked, got)
+		}
+		applyT(t, root, m2, Options{})
+		if got := accountLine(t, root, "etc/passwd", "svc-a"); got != "svc-a:x:998:998::/nonexistent:/usr/sbin/nologin" {
+			t.Errorf("k=%d: svc-a %q", k, got)
+		}
+		if got := accountLine(t, root, "etc/passwd", "svc-b"); got != "svc-b:x:997:997::/nonexistent:/usr/sbin/nologin" {
+			t.Errorf("k=%d: svc-b %q", k, got)
+		}
+		checkForeign(t, root)
+		if t.Failed() {
+			t.Fatalf("k=%d failed", k)
+		}
+	}
 }
