@@ -270,9 +270,11 @@ func (f *acctFile) ids() map[string]uint32 {
 
 // checkAccounts finds, before anything changes, the declared accounts
 // that the machine already has with another id than the description
-// gives, and ids the description gives that another account holds.
+// gives, ids the description gives that another account holds, and the
+// users and groups that users, directories and mounts name but that
+// neither the description nor the machine has.
 func (g *Root) checkAccounts(m Manifest) error {
-	if len(m.Users) == 0 && len(m.Groups) == 0 {
+	if len(m.Users) == 0 && len(m.Groups) == 0 && len(m.Directories) == 0 && len(m.Mounts) == 0 {
 		return nil
 	}
 	db, err := g.readAccountDB()
@@ -294,13 +296,45 @@ func (g *Root) checkAccounts(m Manifest) error {
 		return nil
 	}
 	uids, gids := db.passwd.ids(), db.group.ids()
+	users, groups := map[string]bool{}, map[string]bool{}
+	for n := range uids {
+		users[n] = true
+	}
+	for n := range gids {
+		groups[n] = true
+	}
 	for _, u := range m.Users {
 		if err := check("user", u.Name, u.UID, uids); err != nil {
 			return err
 		}
+		users[u.Name] = true
 	}
 	for _, gr := range m.Groups {
 		if err := check("group", gr.Name, gr.GID, gids); err != nil {
+			return err
+		}
+		groups[gr.Name] = true
+	}
+	known := func(what, name, of string, set map[string]bool) error {
+		if name == "" || set[name] || strings.Trim(name, "0123456789") == "" {
+			return nil
+		}
+		return fmt.Errorf("%s: %w: no %s %s, in the description or in /%s", of, ErrInvalid, what, name, map[string]string{"user": passwdFile, "group": groupFile}[what])
+	}
+	for _, u := range m.Users {
+		for _, gr := range append([]string{u.Group}, u.Groups...) {
+			if err := known("group", gr, "user "+u.Name, groups); err != nil {
+				return err
+			}
+		}
+	}
+	for _, d := range m.Directories {
+		if err := errors.Join(known("user", d.Owner, "directory "+d.Path, users), known("group", d.Group, "directory "+d.Path, groups)); err != nil {
+			return err
+		}
+	}
+	for _, mt := range m.Mounts {
+		if err := errors.Join(known("user", mt.Owner, "mount "+mt.Path, users), known("group", mt.Group, "mount "+mt.Path, groups)); err != nil {
 			return err
 		}
 	}

@@ -221,6 +221,7 @@ func TestAccountsConflict(t *testing.T) {
 	}{
 		{"id of another", User{Name: "x", UID: u32(999), Group: "root", Home: "/", Shell: "/bin/sh"}},
 		{"existing with another id", User{Name: "joe", UID: u32(1005), Group: "joe", Home: "/home/joe", Shell: "/bin/sh"}},
+		{"unknown group", User{Name: "x", Group: "root", Groups: []string{"wheel", "nosuch"}, Home: "/", Shell: "/bin/sh"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()

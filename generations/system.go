@@ -3,6 +3,7 @@ package generations
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"path"
 	"reflect"
 	"sort"
@@ -185,6 +186,9 @@ func fieldChanges(old, new any) []string {
 			show := func(v any) string {
 				if v == nil {
 					return "(none)"
+				}
+				if f, ok := v.(float64); ok && k == "mode" {
+					return fs.FileMode(uint32(f)).String()
 				}
 				b, _ := json.Marshal(v)
 				return strings.Trim(string(b), `"`)

@@ -208,3 +208,31 @@ func TestMountTmpfs(t *testing.T) {
 		t.Errorf("rollback did not mount it again")
 	}
 }
+
+func TestCompareSystem(t *testing.T) {
+	mode := os.FileMode(0o700)
+	m1 := testManifest(svc("web", "1"))
+	m1.Users = []User{{Name: "a", Group: "a", Home: "/home/a", Shell: "/bin/sh"}}
+	m1.Mounts = []Mount{{Path: "/dev/shm/x", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=1m"}}}
+	m2 := testManifest(svc("web", "1"))
+	m2.Users = []User{{Name: "b", Group: "b", Home: "/home/b", Shell: "/bin/sh"}}
+	m2.Mounts = []Mount{{Path: "/dev/shm/x", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=2m"}, Mode: &mode}}
+	m2.Directories = []Directory{{Path: "/srv", Mode: 0o755}}
+	d := Compare(&m1, m2)
+	var got []string
+	for _, c := range d.System {
+		got = append(got, c.Op+" "+c.Name+" "+strings.Join(c.Detail, "; "))
+	}
+	want := []string{
+		"+ directory /srv ",
+		`~ mount /dev/shm/x mode (none) → -rwx------; options ["size=1m"] → ["size=2m"]`,
+		"- user a ",
+		"+ user b ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || d.Empty() {
+		t.Errorf("Compare system:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !Compare(&m2, m2).Empty() {
+		t.Errorf("a manifest differs from itself")
+	}
+}
