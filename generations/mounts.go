@@ -185,15 +185,19 @@ func (g *Root) ensureMounts(m Manifest, warn func(string)) error {
 		}
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(gone)))
+	dropped := false
 	for _, p := range gone {
 		if err := g.unmount(p, "no longer declared"); err != nil {
 			warn(err.Error())
 			continue
 		}
 		delete(st, p)
+		dropped = true
 	}
-	if err := g.writeMountState(st); err != nil {
-		return err
+	if dropped {
+		if err := g.writeMountState(st); err != nil {
+			return err
+		}
 	}
 	users, groups, err := g.accountIDs()
 	if err != nil {
