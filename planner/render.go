@@ -189,7 +189,12 @@ if [ "$(id -u)" = 0 ]; then
 		[ "$name" = %[1]s ] && ids=$uid:$gid
 	done <%[2]s
 	[ -n "$ids" ] || { echo %[3]s >&2; exit 1; }
-	chown -R "$ids" "$d" || exit 1
+	# The folder and svlogd's own files in it, not the folder's tree: a
+	# log dir may be a shared folder such as /var/log.
+	chown "$ids" "$d" "$d/config" || exit 1
+	for f in "$d/current" "$d/lock" "$d/state" "$d/newstate" "$d"/@*; do
+		[ ! -e "$f" ] || chown "$ids" "$f" || exit 1
+	done
 	exec chpst -u ":$ids" %[4]s "$d"
 fi
 `, LogUser, quote(logUp+"etc/passwd"), quote("log of "+s.Name+": no account "+LogUser+" in /etc/passwd"), words(exec))

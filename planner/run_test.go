@@ -39,6 +39,17 @@ func TestRunUnderRoot(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "etc/passwd"), []byte(passwd), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The reader's logs so far, written as root: svlogd goes on with them
+	// as the log account. A file of someone else's in the folder stays.
+	oldLog := filepath.Join(root, "var/log/sysconf/reader")
+	if err := os.MkdirAll(oldLog, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"current", "other"} {
+		if err := os.WriteFile(filepath.Join(oldLog, f), []byte("old line\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	svdir := filepath.Join(root, "service")
 	if err := os.MkdirAll(svdir, 0o755); err != nil {
 		t.Fatal(err)
@@ -95,6 +106,21 @@ func TestRunUnderRoot(t *testing.T) {
 				t.Errorf("/%s is owned by %d:%d, want the log account's %d:%d", p, st.Uid, st.Gid, logUID, logGID)
 			}
 		}
+		if fi, err := os.Stat(filepath.Join(oldLog, "other")); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 0 {
+			t.Errorf("a file that is not svlogd's changed owner: %v", err)
+		}
+	}
+	// svlogd keeps it in current, or rotates it (a current that was not
+	// closed cleanly becomes @….u).
+	kept, _ := filepath.Glob(filepath.Join(oldLog, "[@c]*"))
+	found := false
+	for _, f := range kept {
+		if b, _ := os.ReadFile(f); strings.HasPrefix(string(b), "old line\n") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the log so far was lost: %v", kept)
 	}
 	cfg, err := os.ReadFile(filepath.Join(root, "var/log/sysconf/reader/config"))
 	if err != nil || !strings.Contains(string(cfg), "preader: ") {
