@@ -4,6 +4,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"sysconf/runit/supervise"
 )
 
 // Layout says where everything sysconf reads and writes lives on a machine,
@@ -85,8 +87,12 @@ func (l Layout) StorePath(s Service) string { return l.Store() + "/" + s.StoreNa
 
 // SuperviseDir is where the supervisor of service name keeps its state;
 // LogSuperviseDir the same for its log service.
-func (l Layout) SuperviseDir(name string) string    { return l.Supervise + "/supervise." + name }
-func (l Layout) LogSuperviseDir(name string) string { return l.SuperviseDir(name) + "-log" }
+func (l Layout) SuperviseDir(name string) string {
+	return l.Supervise + "/" + supervise.StateDirName(name)
+}
+func (l Layout) LogSuperviseDir(name string) string {
+	return l.Supervise + "/" + supervise.LogStateDirName(name)
+}
 
 // superviseLink is the text of the supervise link at the top of the store
 // entry of service name: relative, so that the same store path works under
