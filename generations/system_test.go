@@ -2,6 +2,7 @@ package generations
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,6 +70,13 @@ func TestDirectories(t *testing.T) {
 func inMountNamespace(t *testing.T) bool {
 	t.Helper()
 	if os.Getenv("SYSCONF_MOUNT_NS") == t.Name() {
+		// unshare(1) exec'd this process after unsharing: its parent,
+		// the test that started it, must be in another namespace.
+		self, err1 := os.Readlink("/proc/self/ns/mnt")
+		parent, err2 := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", os.Getppid()))
+		if err1 != nil || err2 != nil || self == parent {
+			t.Fatalf("not in a mount namespace of its own (%s, parent %s; %v %v): refusing to mount", self, parent, err1, err2)
+		}
 		return true
 	}
 	if os.Geteuid() != 0 {
