@@ -202,13 +202,12 @@ func (m *module) decodeUser(b *hcl.Block, ctx *hcl.EvalContext) {
 	if s, ok := a.absPath("shell", "Invalid shell"); ok {
 		u.Shell = s
 	}
-	u.CreateHome = a.boolean("create_home", !u.System)
-	if at := content.Attributes["create_home"]; u.CreateHome && (u.Home == DefaultSystemHome || u.Home == "/") {
-		rng := b.DefRange
-		if at != nil {
-			rng = at.Expr.Range()
-		}
-		l.add(errDiag(&rng, "Invalid create_home", "User %q has create_home but its home is %s: give a home to create, or set create_home = false.", name, u.Home))
+	// A home of /nonexistent or / is never created: by default that is
+	// no error, asked for it is one.
+	noHome := u.Home == DefaultSystemHome || u.Home == "/"
+	u.CreateHome = a.boolean("create_home", !u.System && !noHome)
+	if at := content.Attributes["create_home"]; u.CreateHome && noHome {
+		l.add(errDiag(at.Expr.Range().Ptr(), "Invalid create_home", "User %q has create_home but its home is %s: give a home to create, or set create_home = false.", name, u.Home))
 		u.CreateHome = false
 	}
 	if s, at, ok := a.str("description"); ok {

@@ -41,11 +41,15 @@ func TestLoadAccounts(t *testing.T) {
 // TestSystemUserDefaults checks what a bare system user gets: the
 // no-login shell, no home to create, its own group.
 func TestSystemUserDefaults(t *testing.T) {
-	sys, diags := load(t, map[string]string{"system.hcl": `user "svc" { system = true }`})
+	sys, diags := load(t, map[string]string{"system.hcl": `user "svc" { system = true }
+user "nohome" { home = "/nonexistent" }`})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	want := []*User{{Name: "svc", System: true, Group: "svc", Home: DefaultSystemHome, Shell: DefaultSystemShell}}
+	want := []*User{
+		{Name: "nohome", Group: "nohome", Home: DefaultSystemHome, Shell: DefaultShell},
+		{Name: "svc", System: true, Group: "svc", Home: DefaultSystemHome, Shell: DefaultSystemShell},
+	}
 	if d := cmp.Diff(want, sys.Users, cmpopts.IgnoreTypes(hcl.Range{})); d != "" {
 		t.Errorf("(-want +got)\n%s", d)
 	}
