@@ -150,9 +150,14 @@ func (t *ApplyTimeline) Spans() []Span {
 		phase("health check", switched, lastCheck)
 	}
 	phase("rollback", rollback, end)
-	// A bar still open when the activation ended ends with it.
 	for _, s := range svc {
-		if s.End.IsZero() {
+		switch {
+		case s.End.IsZero() && s.Kind == "stop" && !switched.IsZero():
+			// A removed service: the switch tells its supervisor to
+			// stop it and does not wait.
+			s.End = switched
+		case s.End.IsZero():
+			// Still open when the activation ended: it ends with it.
 			s.End = end
 		}
 		if s.End.Before(s.Start) {

@@ -399,10 +399,10 @@ func (p *progress) status() {
 	for i, n := range names {
 		parts[i] = n
 		if w := p.pending[n]; w != "to be up" {
-			parts[i] += " (" + w + ")"
+			parts[i] += ": " + w
 		}
 	}
-	line := []rune("waiting for " + strings.Join(parts, ", "))
+	line := []rune("waiting for " + strings.Join(parts, "; "))
 	if len(line) > p.width-1 {
 		line = append(line[:p.width-2], '…')
 	}

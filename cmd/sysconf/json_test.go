@@ -190,7 +190,7 @@ func TestJSONOutputs(t *testing.T) {
 	}
 
 	decodeOne(t, "timeline --boot", sysconf(t, 0, "timeline", "--boot", "--json", "--root", root), &tl)
-	if tl.Kind != "boot" || len(tl.Spans) != 2 || tl.Spans[0].Name != "web" || tl.Spans[1].Outcome != "up" || !tl.Spans[0].Start.Before(tl.Spans[1].Start) {
+	if tl.Kind != "boot" || len(tl.Spans) != 2 || tl.Spans[0].Name != "web" || tl.Spans[1].Kind != "run" || !tl.Spans[0].Start.Before(tl.Spans[1].Start) {
 		t.Errorf("timeline --boot --json: %+v", tl)
 	}
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -144,10 +146,6 @@ func bootTimeline(st *generations.Status, host bool, now time.Time) *timelineJSO
 			sp.Start, sp.Outcome = now, "unsupervised"
 		case s.State == "down" && s.Want == "u":
 			sp.Outcome, sp.Message = "failed", "down, and its supervisor wants it up: it exits and is restarted"
-		case s.State == "run":
-			sp.Outcome = "up"
-		default:
-			sp.Outcome = s.State
 		}
 		if t.Start.IsZero() || (sp.Start.Before(t.Start) && sp.Outcome != "unsupervised") {
 			t.Start = sp.Start
@@ -162,6 +160,8 @@ func bootTimeline(st *generations.Status, host bool, now time.Time) *timelineJSO
 	if t.Start.IsZero() {
 		t.Start = now
 	}
+	// In the order they started, as the boot went.
+	sort.SliceStable(t.Spans, func(i, j int) bool { return t.Spans[i].Start.Before(t.Spans[j].Start) })
 	return t
 }
 
@@ -261,11 +261,16 @@ func writeTimelineSVG(w io.Writer, t *timelineJSON) error {
 	for total/step > 20 {
 		step *= 2
 	}
-	for s := 0.0; s <= total+1e-9; s += step {
+	prec := 0
+	if step < 1 {
+		prec = 1
+	}
+	for i := 0; float64(i)*step <= total+1e-9; i++ {
+		s := float64(i) * step
 		px := svgLabel + s/total*svgPlot
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>
 <text x="%.1f" y="%d" text-anchor="middle" fill="#555">%s</text>
-`, px, svgTop-5, px, height-svgBottom, px, svgTop-10, strconv.FormatFloat(s, 'f', -1, 64)+"s")
+`, px, svgTop-5, px, height-svgBottom, px, svgTop-10, strconv.FormatFloat(s, 'f', prec, 64)+"s")
 	}
 	colour := map[string]string{"phase": "#6c8ebf", "start": "#82b366", "restart": "#d6b656", "stop": "#999999", "await": "#b3b3b3", "kept": "#cccccc",
 		"run": "#82b366", "down": "#999999", "finish": "#d6b656", "unsupervised": "#dddddd"}
@@ -293,12 +298,29 @@ func writeTimelineSVG(w io.Writer, t *timelineJSON) error {
 		if s.Message != "" {
 			what += " (" + s.Message + ")"
 		}
+		// The words go right of the bar, as systemd-analyze plot puts
+		// them; where that would run off the chart, inside it, in white.
+		note := s.Kind
+		switch {
+		case s.Kind == "phase":
+			note = s.End.Sub(s.Start).Truncate(time.Millisecond).String()
+		case s.Kind == "stop" && s.Outcome == "":
+			note = "stop, not waited for"
+		case t.Kind == "activation" && s.Kind != "kept":
+			note = fmt.Sprintf("%s, %s after %s", s.Kind, cmp.Or(s.Outcome, "not done"), s.End.Sub(s.Start).Truncate(time.Millisecond))
+		case s.Outcome == "failed":
+			note += ", failing"
+		}
+		tx, anchor, ink := x1+4, "start", "#333"
+		if tx+7*float64(len(note)) > float64(width) {
+			tx, anchor, ink = x1-4, "end", "white"
+		}
 		fmt.Fprintf(&b, `<g><title>%s</title>
 <text x="%d" y="%d" text-anchor="end">%s</text>
 <rect x="%.1f" y="%d" width="%.1f" height="%d" rx="2" fill="%s"/>
-<text x="%.1f" y="%d" fill="#333">%s</text></g>
+<text x="%.1f" y="%d" text-anchor="%s" fill="%s">%s</text></g>
 `, esc(what), svgLabel-8, y+15, esc(label), x0, y+3, x1-x0, svgRow-6, fill,
-			min(x1+4, float64(width-150)), y+15, esc(s.Kind+" "+strings.TrimSpace(s.Outcome)))
+			tx, y+15, anchor, ink, esc(note))
 	}
 	fmt.Fprintf(&b, `<text x="10" y="%d" fill="#555">%s</text>
 </svg>
