@@ -88,6 +88,10 @@ func (a *app) timeline(o timelineOptions, genSet bool, stdout, stderr io.Writer)
 		if o.generation <= 0 {
 			return &usageError{fmt.Errorf("--generation %d is not a generation number", o.generation)}
 		}
+		rec, err := g.Load(o.generation)
+		if err != nil {
+			return err
+		}
 		tl, err := g.ReadTimeline(o.generation)
 		if err != nil {
 			return &exitError{code: 1, msg: err.Error() + " (its activation ran before sysconf recorded timelines, or did not end)"}
@@ -96,15 +100,13 @@ func (a *app) timeline(o timelineOptions, genSet bool, stdout, stderr io.Writer)
 		// The services the activation left as they were have a row too
 		// (kind "kept", an instant at its start): the chart lists every
 		// service of the generation.
-		if rec, err := g.Load(o.generation); err == nil {
-			seen := map[string]bool{}
-			for _, s := range t.Spans {
-				seen[s.Service] = true
-			}
-			for _, s := range rec.Manifest.Services {
-				if !seen[s.Name] {
-					t.Spans = append(t.Spans, generations.Span{Name: s.Name, Service: s.Name, Kind: "kept", Start: tl.Start, End: tl.Start})
-				}
+		seen := map[string]bool{}
+		for _, s := range t.Spans {
+			seen[s.Service] = true
+		}
+		for _, s := range rec.Manifest.Services {
+			if !seen[s.Name] {
+				t.Spans = append(t.Spans, generations.Span{Name: s.Name, Service: s.Name, Kind: "kept", Start: tl.Start, End: tl.Start})
 			}
 		}
 	} else {
