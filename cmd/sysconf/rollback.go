@@ -67,7 +67,9 @@ func (a *app) rollback(ctx context.Context, o rollbackOptions, stdout, stderr io
 	p.done()
 	if err != nil {
 		if o.json {
-			return &exitError{code: 1}
+			// The result line holds the error; stderr says it too, as
+			// apply --json does.
+			return &exitError{code: 1, msg: err.Error()}
 		}
 		return err
 	}

@@ -49,7 +49,7 @@ func (a *app) runlevel(ctx context.Context, level string, timeout time.Duration,
 		}
 		p.show(final)
 		if err != nil {
-			return &exitError{code: 1}
+			return &exitError{code: 1, msg: err.Error()}
 		}
 		return nil
 	}
