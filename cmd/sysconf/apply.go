@@ -233,7 +233,7 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 	}
 	g, err := generations.Create(req.Root)
 	if err != nil {
-		send(childEvent{Event: generations.Event{Kind: "result"}, Error: err.Error()})
+		send(childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Error: err.Error()})
 		return &exitError{code: 1}
 	}
 	defer g.Close()
@@ -242,7 +242,7 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 		Test: req.Test, BootOnly: req.Boot, Force: req.Force, NoRollback: req.NoRollback,
 		NoRestart: req.NoRestart, Timeout: req.Timeout, Events: func(e generations.Event) { send(childEvent{Event: e}) },
 	})
-	final := childEvent{Event: generations.Event{Kind: "result"}, Result: res}
+	final := childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Result: res}
 	var he *generations.HealthError
 	if err != nil {
 		final.Error = err.Error()

@@ -43,7 +43,7 @@ func (a *app) runlevel(ctx context.Context, level string, timeout time.Duration,
 		Events: func(e generations.Event) { tl.Events = append(tl.Events, e); p.show(childEvent{Event: e}) }})
 	recordTimeline(g, res, tl, p)
 	if asJSON {
-		final := childEvent{Event: generations.Event{Kind: "result"}, Result: res}
+		final := childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Result: res}
 		if err != nil {
 			final.Error = err.Error()
 		}
