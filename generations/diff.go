@@ -160,36 +160,30 @@ func treeChanges(old, new []Entry) []Change {
 	return out
 }
 
+// onlyIn returns the lines of a that b does not have, counting repeats,
+// each after prefix.
+func onlyIn(a, b [][]byte, prefix string) []string {
+	count := map[string]int{}
+	for _, l := range b {
+		count[string(l)]++
+	}
+	var out []string
+	for _, l := range a {
+		if count[string(l)] > 0 {
+			count[string(l)]--
+			continue
+		}
+		out = append(out, prefix+string(l))
+	}
+	return out
+}
+
 // lineChanges lists the lines only in old ("- …") and only in new ("+ …"),
 // a short summary rather than a full diff, at most 10 lines.
 func lineChanges(old, new []byte) []string {
 	ol := bytes.Split(old, []byte("\n"))
 	nl := bytes.Split(new, []byte("\n"))
-	count := map[string]int{}
-	for _, l := range ol {
-		count[string(l)]++
-	}
-	var plus []string
-	for _, l := range nl {
-		if count[string(l)] > 0 {
-			count[string(l)]--
-			continue
-		}
-		plus = append(plus, "+ "+string(l))
-	}
-	count = map[string]int{}
-	for _, l := range nl {
-		count[string(l)]++
-	}
-	var out []string
-	for _, l := range ol {
-		if count[string(l)] > 0 {
-			count[string(l)]--
-			continue
-		}
-		out = append(out, "- "+string(l))
-	}
-	out = append(out, plus...)
+	out := append(onlyIn(ol, nl, "- "), onlyIn(nl, ol, "+ ")...)
 	if len(out) > 10 {
 		out = append(out[:10], "…")
 	}
