@@ -34,6 +34,19 @@ type Span struct {
 	Message string `json:"message,omitempty"`
 }
 
+// Idle reports whether the activation did nothing a timeline shows: no
+// build, switch, health check or rollback (an apply of the current
+// generation that is already the boot default).
+func (t *ApplyTimeline) Idle() bool {
+	for _, e := range t.Events {
+		switch e.Kind {
+		case "build", "switch", "await", "rollback":
+			return false
+		}
+	}
+	return true
+}
+
 // RecordTimeline writes generation n's timeline (Layout.Timeline) whole,
 // as RecordOutcome writes the outcome.
 func (g *Root) RecordTimeline(n int, t ApplyTimeline) error {

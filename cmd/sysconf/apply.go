@@ -268,11 +268,7 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 			send(childEvent{Event: generations.Event{Kind: "warning", Generation: n,
 				Message: fmt.Sprintf("cannot record the outcome of generation %d: %v", n, oerr)}})
 		}
-		tl.Generation, tl.End = n, time.Now()
-		if terr := g.RecordTimeline(n, tl); terr != nil {
-			send(childEvent{Event: generations.Event{Kind: "warning", Generation: n,
-				Message: fmt.Sprintf("cannot record the timeline of generation %d: %v", n, terr)}})
-		}
+		recordTimeline(g, res, tl, send)
 	}
 	send(final)
 	if err != nil {
@@ -436,16 +432,22 @@ func (p *progress) result(ev childEvent) {
 // done leaves the terminal on a clean line, for the error that may follow.
 func (p *progress) done() { p.clear() }
 
-// recordTimeline records where an in-process activation (rollback,
-// runlevel) spent its time, for 'sysconf timeline --generation N'; a
+// recordTimeline records where an activation spent its time, for
+// 'sysconf timeline --generation N': N is the generation it activated (the
+// one that failed, when it was rolled back). An activation that did
+// nothing records nothing, so as not to hide the last one that did. A
 // failure to record is a warning, as for apply's outcome.
-func recordTimeline(g *generations.Root, res *generations.Result, tl generations.ApplyTimeline, p *progress) {
-	if res == nil || res.Generation == 0 || len(tl.Events) == 0 {
+func recordTimeline(g *generations.Root, res *generations.Result, tl generations.ApplyTimeline, warn func(childEvent)) {
+	if res == nil || res.Generation == 0 || tl.Idle() {
 		return
 	}
-	tl.Generation, tl.End = res.Generation, time.Now()
-	if err := g.RecordTimeline(res.Generation, tl); err != nil {
-		p.show(childEvent{Event: generations.Event{Kind: "warning", Generation: res.Generation,
-			Message: fmt.Sprintf("cannot record the timeline of generation %d: %v", res.Generation, err)}})
+	n := res.Generation
+	if res.RolledBack {
+		n = res.Previous
+	}
+	tl.Generation, tl.End = n, time.Now()
+	if err := g.RecordTimeline(n, tl); err != nil {
+		warn(childEvent{Event: generations.Event{Kind: "warning", Generation: n,
+			Message: fmt.Sprintf("cannot record the timeline of generation %d: %v", n, err)}})
 	}
 }

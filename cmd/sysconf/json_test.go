@@ -171,6 +171,9 @@ func TestJSONOutputs(t *testing.T) {
 		t.Errorf("diff --json: %+v", d)
 	}
 
+	// Applying the current generation again does nothing: it keeps the
+	// timeline of the activation that did something.
+	sysconf(t, 0, "apply", "--root", root, "-c", cfg)
 	var tl timelineJSON
 	decodeOne(t, "timeline --generation", sysconf(t, 0, "timeline", "--generation", "2", "--json", "--root", root), &tl)
 	spans := map[string]generations.Span{}

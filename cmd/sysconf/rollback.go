@@ -52,7 +52,7 @@ func (a *app) rollback(ctx context.Context, o rollbackOptions, stdout, stderr io
 	tl := generations.ApplyTimeline{Start: time.Now()}
 	res, err := g.Rollback(ctx, o.to, generations.Options{Test: o.test, Timeout: o.timeout,
 		Events: func(e generations.Event) { tl.Events = append(tl.Events, e); p.show(childEvent{Event: e}) }})
-	recordTimeline(g, res, tl, p)
+	recordTimeline(g, res, tl, p.show)
 	final := childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Result: res}
 	var he *generations.HealthError
 	if err != nil {

@@ -41,7 +41,7 @@ func (a *app) runlevel(ctx context.Context, level string, timeout time.Duration,
 	tl := generations.ApplyTimeline{Start: time.Now()}
 	res, err := g.SwitchRunlevel(ctx, level, generations.Options{Timeout: timeout,
 		Events: func(e generations.Event) { tl.Events = append(tl.Events, e); p.show(childEvent{Event: e}) }})
-	recordTimeline(g, res, tl, p)
+	recordTimeline(g, res, tl, p.show)
 	if asJSON {
 		final := childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Result: res}
 		if err != nil {
