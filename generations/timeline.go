@@ -135,7 +135,11 @@ func (t *ApplyTimeline) Spans() []Span {
 			if b.Kind == "await" {
 				b.Kind = "stop"
 			}
-			b.End, b.Outcome = e.Time, "gone"
+			// A rollback stops the new instance of a service that was
+			// up: its bar keeps saying so.
+			if b.Outcome == "" {
+				b.End, b.Outcome = e.Time, "gone"
+			}
 		case "await":
 			b := bar(e.Service)
 			if b.Start.IsZero() {

@@ -28,6 +28,7 @@ func TestTimelineSpans(t *testing.T) {
 		{Kind: "wait", Service: "web", Message: "to be up", Time: at(1410)},
 		{Kind: "failed", Service: "web", Message: "not running after 3s", Time: at(3410)},
 		{Kind: "rollback", Generation: 2, Time: at(3420)},
+		{Kind: "gone", Service: "db", Time: at(3600)},
 	}}
 	var got []string
 	for _, s := range tl.Spans() {

@@ -301,7 +301,8 @@ func writeTimelineSVG(w io.Writer, t *timelineJSON) error {
 			what += " (" + s.Message + ")"
 		}
 		// The words go right of the bar, as systemd-analyze plot puts
-		// them; where that would run off the chart, inside it, in white.
+		// them; where that would run off the chart, inside it, in white;
+		// and left of a bar too short to hold them.
 		note := s.Kind
 		switch {
 		case s.Kind == "phase":
@@ -314,8 +315,11 @@ func writeTimelineSVG(w io.Writer, t *timelineJSON) error {
 			note += ", failing"
 		}
 		tx, anchor, ink := x1+4, "start", "#333"
-		if tx+7*float64(len(note)) > float64(width) {
+		if words := 7 * float64(len(note)); tx+words > float64(width) {
 			tx, anchor, ink = x1-4, "end", "white"
+			if x1-x0 < words+8 {
+				tx, ink = x0-4, "#333"
+			}
 		}
 		fmt.Fprintf(&b, `<g><title>%s</title>
 <text x="%d" y="%d" text-anchor="end">%s</text>
