@@ -57,8 +57,7 @@ func (g *Root) preflight(m Manifest, live, boot, force bool) error {
 	}
 	if live {
 		if fi, err := r.Lstat(g.l.Service); err == nil {
-			text, _ := r.Readlink(g.l.Service)
-			if fi.Mode()&fs.ModeSymlink == 0 || text != g.l.Current() && !force {
+			if fi.Mode()&fs.ModeSymlink == 0 || !g.leadsToCurrent(g.l.Service) && !force {
 				blocked = append(blocked, "/"+g.l.Service)
 			}
 		}
@@ -122,7 +121,7 @@ func (g *Root) switchLive(a *activation) error {
 		return fmt.Errorf("runlevel %s: %w", a.level, ErrNotFound)
 	}
 	// runsv creates only the last component of its supervise link's target.
-	if err := r.MkdirAll(g.l.Supervise, 0o755); err != nil {
+	if err := r.MkdirAll(g.l.SuperviseParent(), 0o755); err != nil {
 		return err
 	}
 	for _, s := range rec.Manifest.Services {
@@ -225,8 +224,11 @@ func (g *Root) switchLive(a *activation) error {
 	if err := replaceLink(r, Link(g.l.Definitions, g.l.DefinitionsDir(rec.Number)), g.l.Definitions); err != nil {
 		return err
 	}
-	if text, err := r.Readlink(g.l.Service); err != nil || text != g.l.Current() {
-		if err := replaceLink(r, g.l.Current(), g.l.Service); err != nil {
+	if !g.leadsToCurrent(g.l.Service) {
+		if err := r.MkdirAll(path.Dir(g.l.Service), 0o755); err != nil {
+			return err
+		}
+		if err := replaceLink(r, Link(g.l.Service, g.l.Current()), g.l.Service); err != nil {
 			return err
 		}
 	}

@@ -12,15 +12,19 @@ import (
 // Plan turns sys into a manifest. It needs nothing but sys, reads no clock,
 // environment or disk, and sorts everything, so the same System always
 // gives the same bytes.
-func Plan(sys *config.System) generations.Manifest {
+func Plan(sys *config.System) generations.Manifest { return PlanIn(sys, generations.SandboxLayout) }
+
+// PlanIn is Plan for a machine in layout l: the scripts reach the root,
+// the watched folder and the supervise state where l puts them.
+func PlanIn(sys *config.System, l generations.Layout) generations.Manifest {
 	m := generations.Manifest{
 		Services:  make([]generations.Service, 0, len(sys.Services)),
 		Runlevels: make([]generations.Runlevel, 0, len(sys.Runlevels)),
 		Files:     make([]generations.ManagedFile, 0, len(sys.Files)),
-		Boot:      Boot(sys.Boot),
+		Boot:      BootIn(sys.Boot, l),
 	}
 	for _, s := range sys.Services {
-		m.Services = append(m.Services, Service(s))
+		m.Services = append(m.Services, ServiceIn(s, l))
 	}
 	sort.Slice(m.Services, func(i, j int) bool { return m.Services[i].Name < m.Services[j].Name })
 	for _, r := range sys.Runlevels {
@@ -53,16 +57,19 @@ func stopTimeout(s *config.Service) []byte {
 
 // Service renders one service's tree. The store adds the folders and the
 // supervise links itself.
-func Service(s *config.Service) generations.Service {
+func Service(s *config.Service) generations.Service { return ServiceIn(s, generations.SandboxLayout) }
+
+// ServiceIn renders one service's tree for a machine in layout l.
+func ServiceIn(s *config.Service, l generations.Layout) generations.Service {
 	var tree []generations.Entry
 	file := func(p string, mode fs.FileMode, b []byte) {
 		tree = append(tree, generations.Entry{Path: p, Mode: mode, Content: b})
 	}
 	if len(s.Command) > 0 {
-		file("run", 0o755, runScript(s, s.Command))
+		file("run", 0o755, runScript(s, s.Command, l))
 	} else if needsWrapper(s) {
 		file("run.script", 0o755, script("run.script", s, s.Run))
-		file("run", 0o755, runScript(s, []string{"./run.script"}))
+		file("run", 0o755, runScript(s, []string{"./run.script"}, l))
 	} else {
 		file("run", 0o755, script("run", s, s.Run))
 	}
@@ -95,7 +102,7 @@ func Service(s *config.Service) generations.Service {
 	}
 	if s.Log != nil {
 		file("log/config", 0o644, logConfig(s))
-		file("log/run", 0o755, logRun(s))
+		file("log/run", 0o755, logRun(s, l))
 		// svlogd stops on TERM at once, flushing; the bound only matters
 		// for a log processor that hangs.
 		if s.StopTimeout > 0 {
