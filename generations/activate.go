@@ -15,11 +15,11 @@ import (
 type activation struct {
 	rec    *Record
 	level  string
-	live   bool          // switch the running services (not --boot)
-	boot   bool          // make it the boot default (not --test)
-	force  bool          // replace files sysconf does not manage
-	others []*Record     // generations whose managed files may have to go
-	keep   []string      // changed services whose running processes stay (--no-restart)
+	live   bool      // switch the running services (not --boot)
+	boot   bool      // make it the boot default (not --test)
+	force  bool      // replace files sysconf does not manage
+	others []*Record // generations whose managed files may have to go
+	keep   []string  // changed services whose running processes stay (--no-restart)
 	st     *stepper
 
 	// A two-step switch waits for the old instances of changed services
