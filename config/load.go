@@ -279,6 +279,7 @@ type module struct {
 	svcOrder  []string
 	runlevels []*hcl.Block
 	boot      *hcl.Block
+	system    *hcl.Block
 	files     []*hcl.Block
 	calls     map[string]*hcl.Block
 	callOrder []string
@@ -314,6 +315,7 @@ var topSchema = &hcl.BodySchema{
 		{Type: "file", LabelNames: []string{"path"}},
 		{Type: "module", LabelNames: []string{"name"}},
 		{Type: "boot"},
+		{Type: "system"},
 	},
 }
 
@@ -390,6 +392,8 @@ func (m *module) parse(files []string) bool {
 				m.declareService(b)
 			case "boot":
 				m.declareBoot(b)
+			case "system":
+				m.declareSystem(b)
 			case "runlevel":
 				name := b.Labels[0]
 				if m.depth > 0 {
@@ -500,6 +504,7 @@ func (m *module) evaluate(in inputs, call *hcl.Block) {
 	}
 	if m.depth == 0 {
 		m.decodeBoot(ctx)
+		m.decodeSystem(ctx)
 	}
 }
 

@@ -17,6 +17,7 @@ type System struct {
 	Files     []*File     // sorted by Path
 	Outputs   []*Output   // the root module's outputs, sorted by Name
 	Boot      *Boot       // the boot block, or its defaults when there is none
+	Machine   *Machine    // the system block; nil when there is none
 
 	// Sources holds every file read, keyed by the file name used in ranges,
 	// so that diagnostics can show snippets and generations can copy them.
@@ -55,6 +56,9 @@ type Service struct {
 	// without SIG ("TERM", "INT"): one of StopSignals. DefaultStopSignal
 	// when not given.
 	StopSignal string
+	// Files, when given (file blocks), are the service's whole tree as it
+	// is, sorted by Path: nothing is generated, no header added.
+	Files []*TreeFile
 
 	DeclRange hcl.Range
 }

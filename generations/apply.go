@@ -106,6 +106,10 @@ func (g *Root) Apply(ctx context.Context, m Manifest, o Options) (*Result, error
 	err := g.locked(finishFirst, func(s state) error {
 		st := &stepper{hook: o.AfterStep}
 		st.step()
+		if err := g.saveLayout(); err != nil {
+			res = nil
+			return fmt.Errorf("record the layout: %w", err)
+		}
 		// A current link that is not sysconf's (runit's own folder) is
 		// no current generation: apply takes the machine over.
 		cur, curLevel := s.cur, s.level

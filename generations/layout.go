@@ -1,6 +1,8 @@
 package generations
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -239,4 +241,54 @@ func Link(from, to string) string { return up(from) + to }
 // to the root: up("etc/sv") == "../".
 func up(rel string) string {
 	return strings.Repeat("../", strings.Count(path.Clean(rel), "/"))
+}
+
+// LayoutFile is where Apply records the layout it switched the machine
+// in, so that the commands that read no description (rollback, status,
+// gc…) find the same paths. Every layout keeps its state in var/lib/sysconf.
+const LayoutFile = "var/lib/sysconf/layout.json"
+
+// OpenMachine opens the machine root dir ("" is "/") in the layout its
+// last apply recorded, else the one DetectLayout finds. It says which and
+// why.
+func OpenMachine(dir string) (*Root, string, error) {
+	if dir == "" {
+		dir = "/"
+	}
+	l, why := DetectLayout(dir)
+	why = "detected: " + why
+	if b, err := os.ReadFile(filepath.Join(dir, LayoutFile)); err == nil {
+		var rec Layout
+		if err := json.Unmarshal(b, &rec); err != nil || rec.Check() != nil {
+			return nil, "", fmt.Errorf("read %s: %w: not a layout", LayoutFile, ErrInvalid)
+		}
+		l, why = rec, "recorded by the last apply"
+	}
+	g, err := OpenLayout(dir, l)
+	return g, why, err
+}
+
+// saveLayout records g's layout (LayoutFile) when it is not recorded yet
+// or differs.
+func (g *Root) saveLayout() error {
+	b, err := json.Marshal(g.l)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if old, err := g.r.ReadFile(LayoutFile); err == nil && bytes.Equal(old, b) {
+		return nil
+	}
+	if err := g.r.MkdirAll(path.Dir(LayoutFile), 0o755); err != nil {
+		return err
+	}
+	tmp := LayoutFile + ".new"
+	_ = g.r.Remove(tmp)
+	if err := writeFileSync(g.r, tmp, b, 0o644); err != nil {
+		return err
+	}
+	if err := g.r.Rename(tmp, LayoutFile); err != nil {
+		return err
+	}
+	return syncDir(g.r, path.Dir(LayoutFile))
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"sysconf/config"
@@ -44,6 +45,23 @@ func BootIn(b *config.Boot, l generations.Layout) []generations.Entry {
 		file("3", stage3(b, l)),
 		file("ctrlaltdel", ctrlAltDel(b)),
 	}
+}
+
+// bootScripts are the stage scripts of sys: the generated ones, each
+// replaced by the system block's stage of the same name, as it is.
+func bootScripts(sys *config.System, l generations.Layout) []generations.Entry {
+	out := BootIn(sys.Boot, l)
+	if sys.Machine == nil {
+		return out
+	}
+	for _, st := range sys.Machine.Stages {
+		for i := range out {
+			if out[i].Path == "etc/runit/"+st.Path {
+				out[i] = generations.Entry{Path: out[i].Path, Mode: fs.FileMode(st.Mode), Content: append([]byte{}, st.Content...)}
+			}
+		}
+	}
+	return out
 }
 
 // bootHeader is the comment that says what a stage script is. Like a

@@ -21,7 +21,7 @@ func PlanIn(sys *config.System, l generations.Layout) generations.Manifest {
 		Services:  make([]generations.Service, 0, len(sys.Services)),
 		Runlevels: make([]generations.Runlevel, 0, len(sys.Runlevels)),
 		Files:     make([]generations.ManagedFile, 0, len(sys.Files)),
-		Boot:      BootIn(sys.Boot, l),
+		Boot:      bootScripts(sys, l),
 	}
 	for _, s := range sys.Services {
 		m.Services = append(m.Services, ServiceIn(s, l))
@@ -61,6 +61,9 @@ func Service(s *config.Service) generations.Service { return ServiceIn(s, genera
 
 // ServiceIn renders one service's tree for a machine in layout l.
 func ServiceIn(s *config.Service, l generations.Layout) generations.Service {
+	if len(s.Files) > 0 {
+		return generations.Service{Name: s.Name, Tree: verbatim(s.Files), Origin: Origin(s)}
+	}
 	var tree []generations.Entry
 	file := func(p string, mode fs.FileMode, b []byte) {
 		tree = append(tree, generations.Entry{Path: p, Mode: mode, Content: b})
@@ -111,4 +114,22 @@ func ServiceIn(s *config.Service, l generations.Layout) generations.Service {
 	}
 	sort.Slice(tree, func(i, j int) bool { return tree[i].Path < tree[j].Path })
 	return generations.Service{Name: s.Name, Tree: tree, Origin: Origin(s)}
+}
+
+// verbatim is the tree of files given as they are: each byte for byte
+// with its mode, links and folders as given.
+func verbatim(files []*config.TreeFile) []generations.Entry {
+	tree := make([]generations.Entry, 0, len(files))
+	for _, f := range files {
+		e := generations.Entry{Path: f.Path, Mode: fs.FileMode(f.Mode), Content: append([]byte{}, f.Content...)}
+		switch {
+		case f.IsLink:
+			e.Mode, e.Content = fs.ModeSymlink, []byte(f.Link)
+		case f.IsDir:
+			e.Mode, e.Content = fs.ModeDir|fs.FileMode(f.Mode), nil
+		}
+		tree = append(tree, e)
+	}
+	sort.Slice(tree, func(i, j int) bool { return tree[i].Path < tree[j].Path })
+	return tree
 }

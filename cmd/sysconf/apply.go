@@ -95,6 +95,7 @@ records its outcome, which 'sysconf generations' shows.`,
 // applyRequest is what apply hands its detached child on stdin.
 type applyRequest struct {
 	Root       string               `json:"root"`
+	Layout     generations.Layout   `json:"layout"`
 	Manifest   generations.Manifest `json:"manifest"`
 	Sources    map[string][]byte    `json:"sources"`
 	Test       bool                 `json:"test"`
@@ -123,8 +124,13 @@ func (a *app) apply(ctx context.Context, o applyOptions, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	m := planner.Plan(sys)
-	_, old, err := installedManifest(a.root)
+	l, how, err := a.machineLayout(sys)
+	if err != nil {
+		return err
+	}
+	sayLayout(stderr, l, how)
+	m := planner.PlanIn(sys, l)
+	_, old, err := installedManifest(a.root, l)
 	if err != nil {
 		return err
 	}
@@ -139,7 +145,7 @@ func (a *app) apply(ctx context.Context, o applyOptions, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	req := applyRequest{Root: root, Manifest: m, Sources: sys.Sources, Test: o.test, Boot: o.boot,
+	req := applyRequest{Root: root, Layout: l, Manifest: m, Sources: sys.Sources, Test: o.test, Boot: o.boot,
 		Force: o.force, NoRollback: o.noRollback, NoRestart: o.noRestart, Timeout: o.timeout, Runlevel: o.runlevel}
 	return a.applyDetached(ctx, req, o.json, stdout, stderr)
 }
@@ -226,7 +232,7 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 			events = nil
 		}
 	}
-	g, err := generations.Create(req.Root)
+	g, err := generations.CreateLayout(req.Root, req.Layout)
 	if err != nil {
 		send(childEvent{Event: generations.Event{Kind: "result"}, Error: err.Error()})
 		return &exitError{code: 1}

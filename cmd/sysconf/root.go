@@ -175,7 +175,10 @@ func isTerminal(w io.Writer) bool {
 }
 
 // openRoot opens --root for the generations commands; the caller closes it.
-func (a *app) openRoot() (*generations.Root, error) { return generations.Open(a.root) }
+func (a *app) openRoot() (*generations.Root, error) {
+	g, _, err := generations.OpenMachine(a.root)
+	return g, err
+}
 
 // noArgs rejects arguments as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"sysconf/config"
+	"sysconf/generations"
+)
+
+// machineLayout is the layout a description is planned and applied in:
+// the system block's (a shipped layout by name, then its per-path
+// attributes), else the one recorded by the last apply, else the one
+// detected under --root. how says which, for the line plan and apply
+// print. A bad system block is a diagnostic at its position.
+func (a *app) machineLayout(sys *config.System) (l generations.Layout, how string, err error) {
+	mc := sys.Machine
+	if mc != nil && mc.Layout != "" {
+		var ok bool
+		if l, ok = generations.Layouts[mc.Layout]; !ok {
+			names := generations.LayoutNames()
+			return l, "", a.layoutError(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown layout",
+				Detail:  fmt.Sprintf("sysconf ships the layouts %s; %q is not one. Give one of them, or the paths (definitions, runlevels, service, watch, supervise).", strings.Join(names, ", "), mc.Layout),
+				Subject: mc.LayoutRange.Ptr()})
+		}
+		how = "system block"
+	} else {
+		g, why, err := generations.OpenMachine(a.root)
+		if err != nil {
+			// No root yet (a first apply makes it), or an unreadable record.
+			l, why = generations.DetectLayout(a.root)
+			why = "detected: " + why
+		} else {
+			l = g.Layout()
+			g.Close()
+		}
+		how = why
+	}
+	if mc == nil || len(mc.Paths) == 0 {
+		return l, how, nil
+	}
+	set := map[string]*string{"definitions": &l.Definitions, "runlevels": &l.Runlevels, "service": &l.Service, "watch": &l.Watch, "supervise": &l.Supervise}
+	watchGiven := false
+	for _, k := range config.MachinePaths {
+		if p, ok := mc.Paths[k]; ok {
+			*set[k] = strings.TrimSuffix(strings.TrimPrefix(p, "/"), "%s")
+			watchGiven = watchGiven || k == "watch"
+		}
+	}
+	if _, ok := mc.Paths["service"]; ok && !watchGiven {
+		l.Watch = l.Service
+	}
+	l.Name = "custom"
+	how += ", paths from the system block"
+	if cerr := l.Check(); cerr != nil {
+		return l, "", a.layoutError(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid layout",
+			Detail: fmt.Sprintf("The system block's paths do not make a layout: %v.", cerr), Subject: mc.DeclRange.Ptr()})
+	}
+	return l, how, nil
+}
+
+// layoutError prints d as the loader prints its diagnostics, and returns
+// the exit error of a description with errors.
+func (a *app) layoutError(d *hcl.Diagnostic) error {
+	writeDiagLines(a.stderr, hcl.Diagnostics{d})
+	return &exitError{code: 1, msg: fmt.Sprintf("%s: 1 error", a.configPath())}
+}
+
+// sayLayout writes the line that says which layout plan or apply uses.
+func sayLayout(w io.Writer, l generations.Layout, how string) {
+	fmt.Fprintf(w, "layout: %s (%s)\n", l.Name, how)
+}
