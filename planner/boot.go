@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"io/fs"
+	"path"
 	"strings"
 
 	"sysconf/config"
@@ -163,13 +164,12 @@ if [ -n "$boot" ] && [ -n "$cur" ]; then
 fi
 
 # The folder runsvdir watches: made at boot where it lives under /run.
-w=/%[4]s
-if [ ! -L "$w" ] && [ ! -d "$w" ]; then
-	mkdir -p "${w%%/*}" && ln -s /%[2]s/current "$w"
+if [ ! -L /%[4]s ] && [ ! -d /%[4]s ]; then
+	mkdir -p /%[7]s && ln -s /%[2]s/current /%[4]s
 fi
-exec env - PATH="$PATH" runsvdir -P "$w" '%[5]s'
+exec env - PATH="$PATH" runsvdir -P /%[4]s '%[5]s'
 `, layout.BootLink(), layout.Runlevels, generations.Link(layout.Current(), layout.State), layout.Watch, runsvdirLog,
-		generations.GenerationRunlevels)
+		generations.GenerationRunlevels, path.Dir(layout.Watch))
 	return s.String()
 }
 

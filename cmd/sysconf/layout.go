@@ -17,6 +17,11 @@ import (
 // detected under --root. how says which, for the line plan and apply
 // print. A bad system block is a diagnostic at its position.
 func (a *app) machineLayout(sys *config.System) (l generations.Layout, how string, err error) {
+	return a.machineLayoutAt(sys, a.root)
+}
+
+// machineLayoutAt is machineLayout for the machine under root.
+func (a *app) machineLayoutAt(sys *config.System, root string) (l generations.Layout, how string, err error) {
 	mc := sys.Machine
 	if mc != nil && mc.Layout != "" {
 		var ok bool
@@ -28,10 +33,10 @@ func (a *app) machineLayout(sys *config.System) (l generations.Layout, how strin
 		}
 		how = "system block"
 	} else {
-		g, why, err := generations.OpenMachine(a.root)
+		g, why, err := generations.OpenMachine(root)
 		if err != nil {
 			// No root yet (a first apply makes it), or an unreadable record.
-			l, why = generations.DetectLayout(a.root)
+			l, why = generations.DetectLayout(root)
 			why = "detected: " + why
 		} else {
 			l = g.Layout()
