@@ -21,7 +21,7 @@ func (l Layout) parseGenLink(text string) (int, string, bool) {
 	}
 	num, rest, _ := strings.Cut(text[i+len(genLinkMarker):], "/")
 	n, err := strconv.Atoi(num)
-	if err != nil || n <= 0 {
+	if err != nil || n < 0 || strconv.Itoa(n) != num {
 		return 0, "", false
 	}
 	return n, rest, true

@@ -307,6 +307,10 @@ func (p *progress) show(ev childEvent) {
 		line = fmt.Sprintf("switched to generation %d", ev.Generation)
 	case "start", "restart", "stop":
 		line = ev.Kind + " " + ev.Service
+	case "takeover":
+		line = ev.Message
+	case "handover":
+		line = "kept running " + ev.Service + " (" + ev.Message + ")"
 	case "defer":
 		line = "not restarted " + ev.Service + " (restart debt: sv restart runs its new definition)"
 	case "await":
@@ -362,7 +366,10 @@ func (p *progress) result(ev childEvent) {
 			deferred = fmt.Sprintf(", %d not restarted", len(r.Deferred))
 		}
 		fmt.Fprintf(p.stderr, "generation %d is current: %d started, %d restarted%s, %d stopped, %d kept\n",
-			r.Generation, len(r.Started), len(r.Restarted), deferred, len(r.Stopped), r.Kept)
+			r.Generation, len(r.Started), len(r.Restarted), deferred, len(r.Stopped), r.Kept+len(r.HandedOver))
+		if r.TookOver && len(r.Restarted) > 0 {
+			fmt.Fprintf(p.stderr, "restarted once by the takeover: %s\n", strings.Join(r.Restarted, ", "))
+		}
 	}
 }
 

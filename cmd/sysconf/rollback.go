@@ -24,7 +24,8 @@ func newRollbackCmd(a *app) *cobra.Command {
 		Use:   "rollback",
 		Short: "Switch back to the previous generation (or to --to N)",
 		Long: `rollback switches the machine to the generation that ran before the current
-one, or to generation --to N: its services (the same store paths, so unchanged
+one, or to generation --to N (--to 0: the machine as sysconf found it when it
+took it over, its folders given back as they were): its services (the same store paths, so unchanged
 ones keep running), runlevels and managed files, exactly, and makes it the
 boot default unless --test. It waits for the services it starts, like apply.`,
 		Example: `  sysconf rollback --root /tmp/machine
@@ -34,7 +35,7 @@ boot default unless --test. It waits for the services it starts, like apply.`,
 			return a.rollback(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().IntVar(&o.to, "to", 0, "the generation to switch to (default: the previous one)")
+	cmd.Flags().IntVar(&o.to, "to", -1, "the generation to switch to (default: the previous one; 0: the machine as sysconf found it)")
 	cmd.Flags().BoolVar(&o.test, "test", false, "do not make it the boot default")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for started services to be up")
 	return cmd
@@ -47,7 +48,14 @@ func (a *app) rollback(ctx context.Context, o rollbackOptions, _, stderr io.Writ
 		return err
 	}
 	defer g.Close()
-	res, err := g.Rollback(ctx, o.to, generations.Options{Test: o.test, Timeout: o.timeout,
+	to := o.to
+	switch {
+	case to == 0:
+		to = generations.FoundGeneration
+	case to < 0:
+		to = 0 // the previous one
+	}
+	res, err := g.Rollback(ctx, to, generations.Options{Test: o.test, Timeout: o.timeout,
 		Events: func(e generations.Event) { p.show(childEvent{Event: e}) }})
 	var he *generations.HealthError
 	if errors.As(err, &he) {
