@@ -127,7 +127,7 @@ in a scratch folder without touching the host.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newValidateCmd(a), newFmtCmd(a), newPlanCmd(a))
 	root.AddCommand(newApplyCmd(a), newRollbackCmd(a), newGenerationsCmd(a), newDiffCmd(a), newGCCmd(a), newStatusCmd(a), newRunlevelCmd(a))
-	root.AddCommand(newBuildVMCmd(a))
+	root.AddCommand(newBuildVMCmd(a), newImportCmd(a))
 	return root
 }
 
