@@ -171,11 +171,13 @@ func (g *Root) switchLive(a *activation) error {
 			final = text
 		}
 	}
-	changed, old, err := g.changedServices(rec, a.level)
-	if err != nil {
+	var changed []string
+	var old *Record
+	if text, _ := r.Readlink(g.l.Current()); toFound && text == final {
+		// Back where it was found already (a crash after the switch).
+	} else if changed, old, err = g.changedServices(rec, a.level); err != nil {
 		return err
-	}
-	if len(changed) == 0 && !toFound {
+	} else if len(changed) == 0 && !toFound {
 		if _, err := g.runsvchdir(final, a.st); err != nil {
 			return err
 		}

@@ -403,19 +403,54 @@ func (g *Root) linkTarget(rel string) string {
 }
 
 // recordFound writes rec (from Survey) as generation 0: its manifest.json
-// and an empty found/ folder, renamed into place whole. A generation 0
-// left by an earlier takeover, whose found folder holds nothing (rollback
-// gave everything back), is replaced: the machine may have changed since.
+// and a found/ folder. A generation 0 left by an earlier takeover, whose
+// found folder holds nothing but stage scripts (rollback gave the rest
+// back; a crash may have kept the boot default's scripts in place), is
+// updated in place: the machine may have changed since, and the stage
+// scripts it still holds stay the machine's.
 func (g *Root) recordFound(rec *Record, now time.Time) error {
 	r := g.r
 	gen := g.l.Generation(0)
-	if old, err := g.foundRecord(); err == nil && old != nil && g.holds(old.Found) {
-		return fmt.Errorf("take over: %w: generation 0 still holds what it found, yet the machine is not sysconf's", ErrInvalid)
+	old, err := g.foundRecord()
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		for _, rel := range old.Found.Moved {
+			if _, err := r.Lstat(g.l.FoundDir() + "/" + rel); err != nil {
+				continue
+			}
+			if !g.l.isStage(rel) {
+				return fmt.Errorf("take over: %w: generation 0 still holds /%s, yet the machine is not sysconf's", ErrInvalid, rel)
+			}
+			if !contains(rec.Found.Moved, rel) {
+				rec.Found.Moved = append(rec.Found.Moved, rel)
+				for _, e := range old.Manifest.Boot {
+					if e.Path == rel {
+						rec.Manifest.Boot = append(rec.Manifest.Boot, e)
+					}
+				}
+			}
+		}
+		sort.Strings(rec.Found.Moved)
+		rec.Manifest = rec.Manifest.normalized()
 	}
 	rec.Created = now.UTC()
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
+	}
+	b = append(b, '\n')
+	if old != nil {
+		tmp := gen + "/manifest.json.new"
+		_ = r.Remove(tmp)
+		if err := writeFileSync(r, tmp, b, 0o444); err != nil {
+			return err
+		}
+		if err := r.Rename(tmp, gen+"/manifest.json"); err != nil {
+			return err
+		}
+		return syncDir(r, gen)
 	}
 	if err := r.MkdirAll(g.l.Generations(), 0o755); err != nil {
 		return err
@@ -428,23 +463,15 @@ func (g *Root) recordFound(rec *Record, now time.Time) error {
 	if err := r.MkdirAll(tmp+"/found", 0o755); err != nil {
 		return err
 	}
-	if err := writeFileSync(r, tmp+"/manifest.json", append(b, '\n'), 0o444); err != nil {
+	if err := writeFileSync(r, tmp+"/manifest.json", b, 0o444); err != nil {
 		return err
 	}
 	if err := syncDir(r, tmp); err != nil {
 		return err
 	}
-	old := g.l.Generations() + "/.old-0-" + strconv.Itoa(os.Getpid())
-	if _, err := r.Lstat(gen); err == nil {
-		if err := r.Rename(gen, old); err != nil {
-			return err
-		}
-	}
 	if err := r.Rename(tmp, gen); err != nil {
 		return err
 	}
-	makeWritable(r, old)
-	_ = r.RemoveAll(old)
 	return syncDir(r, g.l.Generations())
 }
 

@@ -2,6 +2,7 @@ package generations
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -267,5 +268,174 @@ func TestTakeOverVoid(t *testing.T) {
 	}
 	if st, _ := supervise.ReadStatus(filepath.Join(root, "etc/sv/db")); st.PID != before["db"] {
 		t.Errorf("db after the second takeover: pid %d, want %d", st.PID, before["db"])
+	}
+}
+
+// checkTaken asserts that root runs generation rec of a taken-over Void
+// machine whole: /etc/sv and every runlevel link lead into its store
+// entries, current into its runlevel, /var/service to current; the stage
+// scripts are wholly the found ones (rec is not the boot default yet) or
+// wholly rec's.
+func checkTaken(t *testing.T, root string, rec *Record, found map[string]fileState) {
+	t.Helper()
+	l := VoidLayout
+	for level, names := range rec.Runlevels {
+		for _, n := range names {
+			got, err := filepath.EvalSymlinks(filepath.Join(root, l.Runlevels, level, n))
+			if err != nil || got != filepath.Join(root, rec.StorePaths[n]) {
+				t.Errorf("generation %d: runlevel %s: %s -> %s (%v)", rec.Number, level, n, got, err)
+			}
+		}
+	}
+	for n, p := range rec.StorePaths {
+		got, err := filepath.EvalSymlinks(filepath.Join(root, l.Definitions, n))
+		if err != nil || got != filepath.Join(root, p) {
+			t.Errorf("generation %d: /etc/sv/%s -> %s (%v)", rec.Number, n, got, err)
+		}
+	}
+	cur, _ := filepath.EvalSymlinks(filepath.Join(root, l.Current()))
+	watched, _ := filepath.EvalSymlinks(filepath.Join(root, l.Service))
+	if cur != filepath.Join(root, l.RunlevelDir(rec.Number, "default")) || watched != cur {
+		t.Errorf("generation %d: current -> %s, /var/service -> %s", rec.Number, cur, watched)
+	}
+	foundStages, ours := 0, 0
+	for _, n := range StageNames {
+		p := l.StageScript(n)
+		fi, err := os.Lstat(filepath.Join(root, p))
+		switch {
+		case err != nil:
+			t.Errorf("/%s: %v", p, err)
+		case fi.Mode()&fs.ModeSymlink != 0:
+			ours++
+		default:
+			b, _ := os.ReadFile(filepath.Join(root, p))
+			if string(b) != found[p].content || fi.Mode() != found[p].mode {
+				t.Errorf("/%s is neither the found one nor sysconf's", p)
+			}
+			foundStages++
+		}
+	}
+	if foundStages != 0 && ours != 0 {
+		t.Errorf("stage scripts mixed: %d found, %d sysconf's", foundStages, ours)
+	}
+}
+
+// TestCrashTakeover kills the takeover apply, then the rollback to the
+// machine as found, after each of their steps in turn: once the next
+// command has finished (or undone) the interrupted activation, the machine
+// is as found, exactly, or runs generation 1 whole; and the next apply and
+// rollback succeed.
+func TestCrashTakeover(t *testing.T) {
+	survey := func(root string) Manifest {
+		g, err := OpenLayout(root, VoidLayout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer g.Close()
+		found, err := g.Survey()
+		if err != nil || found == nil {
+			t.Fatalf("Survey: %v %v", found, err)
+		}
+		m := found.Manifest
+		m.Services = append(m.Services, e2eSvc(root, "new", "1"))
+		m.Runlevels[0].Services = append(m.Runlevels[0].Services, "new")
+		return m
+	}
+	crash := func(root string, m Manifest, rollback bool, k int) bool {
+		arg, _ := json.Marshal(map[string]any{"Root": root, "Manifest": m, "Layout": VoidLayout, "Rollback": rollback})
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperApply$")
+		cmd.Env = append(os.Environ(), childEnv+"="+string(arg), crashEnv+"="+itoa(k))
+		_, stderr, code := testenv.Run(t, 60*time.Second, cmd)
+		if ps := cmd.ProcessState.Sys().(syscall.WaitStatus); !ps.Signaled() {
+			if code != 0 {
+				t.Fatalf("k=%d: child failed: %s", k, stderr)
+			}
+			return false
+		}
+		return true
+	}
+	// recovered runs the recovery of the next switching command, and
+	// reports whether the machine is as found (else it runs generation 1).
+	recovered := func(root string, want map[string]fileState, k int) bool {
+		g, err := OpenLayout(root, VoidLayout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer g.Close()
+		if err := g.locked(finishFirst, func(state) error { return nil }); err != nil {
+			t.Fatalf("k=%d: recovery: %v", k, err)
+		}
+		if fi, err := os.Lstat(filepath.Join(root, "etc/sv")); err == nil && fi.IsDir() {
+			// As found; the stage scripts too, unless the crash came
+			// before the machine as found became the boot default
+			// again: they are then wholly generation 1's still.
+			found := map[string]fileState{}
+			for p, f := range want {
+				if !VoidLayout.isStage(p) {
+					found[p] = f
+				}
+			}
+			checkMachine(t, root, found)
+			if b, _ := os.Readlink(filepath.Join(root, VoidLayout.BootLink())); b == "generations/0" || b == "" {
+				checkMachine(t, root, want)
+			} else {
+				for _, n := range StageNames {
+					if fi, err := os.Lstat(filepath.Join(root, VoidLayout.StageScript(n))); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+						t.Errorf("k=%d: boot -> %s, yet /%s is not its link", k, b, VoidLayout.StageScript(n))
+					}
+				}
+			}
+			return true
+		}
+		rec, _, err := g.Current()
+		if err != nil || rec == nil || rec.Number != 1 {
+			t.Fatalf("k=%d: neither the machine as found nor generation 1: %v %v", k, rec, err)
+		}
+		checkTaken(t, root, rec, want)
+		return false
+	}
+	for _, rollback := range []bool{false, true} {
+		for k := 1; ; k++ {
+			root := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			want := VoidMachine(t, root)
+			m := survey(root)
+			g, err := OpenLayout(root, VoidLayout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rollback {
+				if _, err := g.Apply(context.Background(), m, Options{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !crash(root, m, rollback, k) {
+				t.Logf("rollback %v: %d steps, killed after each", rollback, k-1)
+				g.Close()
+				break
+			}
+			asFound := recovered(root, want, k)
+			if t.Failed() {
+				t.Fatalf("rollback %v, k=%d: not whole after the crash", rollback, k)
+			}
+			// The next switches succeed, whole.
+			if asFound {
+				if _, err := g.Apply(context.Background(), m, Options{}); err != nil {
+					t.Fatalf("k=%d: apply after the crash: %v", k, err)
+				}
+			}
+			rec, _, _ := g.Current()
+			checkTaken(t, root, rec, want)
+			if _, err := g.Rollback(context.Background(), FoundGeneration, Options{}); err != nil {
+				t.Fatalf("k=%d: rollback after the crash: %v", k, err)
+			}
+			checkMachine(t, root, want)
+			g.Close()
+			if t.Failed() {
+				t.Fatalf("rollback %v, k=%d failed", rollback, k)
+			}
+		}
 	}
 }
