@@ -32,6 +32,10 @@ type Layout struct {
 	// SuperviseDir(name) is Supervise+name ("run/runit/supervise." on
 	// Void, "run/runit/supervise/" on Debian).
 	Supervise string
+	// LogSuffix follows SuperviseDir(name) for the log service's state:
+	// "-log" (Void: supervise.<name>-log), ".log" (Debian:
+	// supervise/<name>.log).
+	LogSuffix string
 }
 
 // SandboxLayout is the layout sysconf uses on a machine that runs no
@@ -39,6 +43,7 @@ type Layout struct {
 //
 //	var/lib/sysconf/…  etc/runit/runsvdir/…  etc/sv  service  run/runit/supervise.<name>
 var SandboxLayout = Layout{
+	LogSuffix:   "-log",
 	Name:        "sandbox",
 	State:       "var/lib/sysconf",
 	Runlevels:   "etc/runit/runsvdir",
@@ -53,6 +58,7 @@ var SandboxLayout = Layout{
 // /run/runit/runsvdir/current to /etc/runit/runsvdir/current and runs
 // runsvdir on it; /var/service points there.
 var VoidLayout = Layout{
+	LogSuffix:   "-log",
 	Name:        "void",
 	State:       "var/lib/sysconf",
 	Runlevels:   "etc/runit/runsvdir",
@@ -67,6 +73,7 @@ var VoidLayout = Layout{
 // /run/runit/supervise/<name>), /etc/service -> runit/runsvdir/current,
 // which stage 2 runs runsvdir on.
 var DebianLayout = Layout{
+	LogSuffix:   ".log",
 	Name:        "debian",
 	State:       "var/lib/sysconf",
 	Runlevels:   "etc/runit/runsvdir",
@@ -80,6 +87,7 @@ var DebianLayout = Layout{
 // 2 links /run/runit/service to /etc/runit/runsvdir/current and runs
 // runsvdir on it.
 var ArtixLayout = Layout{
+	LogSuffix:   "-log",
 	Name:        "artix",
 	State:       "var/lib/sysconf",
 	Runlevels:   "etc/runit/runsvdir",
@@ -111,6 +119,9 @@ func LayoutNames() []string {
 // or that puts a path inside the state folder: the rest of the package
 // relies on both.
 func (l Layout) Check() error {
+	if l.LogSuffix == "" || strings.Contains(l.LogSuffix, "/") {
+		return fmt.Errorf("layout %s: log suffix %q: %w", l.Name, l.LogSuffix, ErrInvalid)
+	}
 	paths := map[string]string{"state": l.State, "runlevels": l.Runlevels, "definitions": l.Definitions, "service": l.Service, "watch": l.Watch, "supervise": l.SuperviseDir("x")}
 	seen := map[string]string{}
 	for _, k := range []string{"state", "runlevels", "definitions", "service", "watch", "supervise"} {
@@ -208,7 +219,7 @@ func (l Layout) StorePath(s Service) string { return l.Store() + "/" + s.StoreNa
 // SuperviseDir is where the supervisor of service name keeps its state;
 // LogSuperviseDir the same for its log service.
 func (l Layout) SuperviseDir(name string) string    { return l.Supervise + name }
-func (l Layout) LogSuperviseDir(name string) string { return l.SuperviseDir(name) + "-log" }
+func (l Layout) LogSuperviseDir(name string) string { return l.SuperviseDir(name) + l.LogSuffix }
 
 // superviseLink is the text of the supervise link at the top of the store
 // entry of service name: relative, so that the same store path works under
