@@ -133,8 +133,9 @@ fi
 # The runlevel: one the kernel command line names (single, or any
 # runlevel's name, as Void's stage 2 reads it, or runlevel=NAME), else the
 # one that ran last, else default.
-level=
-for arg in $(cat /proc/cmdline 2>/dev/null); do
+level= cmdline=
+[ -r /proc/cmdline ] && read -r cmdline </proc/cmdline
+for arg in $cmdline; do
 	arg=${arg#runlevel=}
 	case $arg in
 	'' | .* | */* | current | previous | *.new) ;;
