@@ -193,6 +193,8 @@ func (w *hclWriter) contents(rel string, e generations.Entry) {
 	}
 	w.line("    mode    = \"%04o\"", e.Mode.Perm())
 	switch {
+	case oneLine(e.Content):
+		w.line("    content = %s", quoted(string(e.Content)))
 	case heredocable(e.Content):
 		text := strings.ReplaceAll(strings.ReplaceAll(string(e.Content), "${", "$${"), "%{", "%%{")
 		w.line("    content = <<-EOT")
@@ -243,6 +245,12 @@ func heredocable(b []byte) bool {
 		}
 	}
 	return flush
+}
+
+// oneLine reports whether b is one short line of text, which reads best
+// as a quoted string ("5432\n").
+func oneLine(b []byte) bool {
+	return len(b) <= 60 && bytes.IndexByte(b, '\n') == len(b)-1 && heredocable(b)
 }
 
 // quoted is s as an HCL string literal.

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -27,7 +29,7 @@ func (a *app) machineLayoutAt(sys *config.System, root string) (l generations.La
 		var ok bool
 		if l, ok = generations.Layouts[mc.Layout]; !ok {
 			names := generations.LayoutNames()
-			return l, "", a.layoutError(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown layout",
+			return l, "", a.layoutError(sys, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown layout",
 				Detail:  fmt.Sprintf("sysconf ships the layouts %s; %q is not one. Give one of them, or the paths (definitions, runlevels, service, watch, supervise).", strings.Join(names, ", "), mc.Layout),
 				Subject: mc.LayoutRange.Ptr()})
 		}
@@ -61,7 +63,7 @@ func (a *app) machineLayoutAt(sys *config.System, root string) (l generations.La
 	l.Name = "custom"
 	how += ", paths from the system block"
 	if cerr := l.Check(); cerr != nil {
-		return l, "", a.layoutError(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid layout",
+		return l, "", a.layoutError(sys, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid layout",
 			Detail: fmt.Sprintf("The system block's paths do not make a layout: %v.", cerr), Subject: mc.DeclRange.Ptr()})
 	}
 	return l, how, nil
@@ -69,8 +71,12 @@ func (a *app) machineLayoutAt(sys *config.System, root string) (l generations.La
 
 // layoutError prints d as the loader prints its diagnostics, and returns
 // the exit error of a description with errors.
-func (a *app) layoutError(d *hcl.Diagnostic) error {
-	writeDiagLines(a.stderr, hcl.Diagnostics{d})
+func (a *app) layoutError(sys *config.System, d *hcl.Diagnostic) error {
+	prefix := a.configPath()
+	if st, err := os.Stat(prefix); err == nil && !st.IsDir() {
+		prefix = filepath.Dir(prefix)
+	}
+	a.printDiags(&loaded{sys: sys, diags: hcl.Diagnostics{d}, prefix: prefix})
 	return &exitError{code: 1, msg: fmt.Sprintf("%s: 1 error", a.configPath())}
 }
 
