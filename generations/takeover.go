@@ -197,10 +197,8 @@ func (g *Root) Survey() (*Record, error) {
 			continue
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
-			if text, _ := r.Readlink(p); true {
-				if _, _, ok := l.parseGenLink(text); ok {
-					continue // sysconf's
-				}
+			if _, ours, _ := g.isOurLink(p); ours {
+				continue // sysconf's
 			}
 			f.Moved = append(f.Moved, p)
 			f.Problems = append(f.Problems, fmt.Sprintf("/%s: a link; kept as found, but a description cannot give it", p))
@@ -224,11 +222,6 @@ func (g *Root) Survey() (*Record, error) {
 	}
 	rec.Manifest.Boot = boot
 	rec.Manifest = rec.Manifest.normalized()
-	for _, n := range StageNames {
-		if _, ok := f.Links[l.StageScript(n)]; ok {
-			delete(f.Links, l.StageScript(n))
-		}
-	}
 	sort.Strings(f.Moved)
 	if len(f.Supervise) == 0 {
 		f.Supervise = nil
@@ -488,16 +481,6 @@ func (g *Root) foundRecord() (*Record, error) {
 		return nil, fmt.Errorf("read generation 0: %w: no record of the machine as found", ErrInvalid)
 	}
 	return rec, nil
-}
-
-// holds reports whether generation 0's found folder holds any of what it moved.
-func (g *Root) holds(f *Found) bool {
-	for _, rel := range f.Moved {
-		if _, err := g.r.Lstat(g.l.FoundDir() + "/" + rel); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // isStage reports whether rel is a stage script, which moves with the
