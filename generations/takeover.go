@@ -650,3 +650,18 @@ func sameTree(a, b *Record, name string) bool {
 	}
 	return true
 }
+
+// atFound returns generation 0 when the machine runs as found: it is
+// recorded, and current is runit's own link again (a rollback gave the
+// machine back). Else nil.
+func (g *Root) atFound() *Record {
+	_, _, err := g.readLevelLink("current")
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	found, ferr := g.foundRecord()
+	if ferr != nil {
+		return nil
+	}
+	return found
+}

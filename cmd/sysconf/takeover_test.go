@@ -218,6 +218,12 @@ func TestTakeOverVoid(t *testing.T) {
 	if fi, err := os.Lstat(filepath.Join(root, "etc/sv")); err != nil || !fi.IsDir() {
 		t.Errorf("/etc/sv is not a plain folder again")
 	}
+	if out, _ := sysconfOut(t, 0, "generations", "--root", root); !strings.Contains(out, "as found") || !strings.Contains(out, "current(default),boot") {
+		t.Errorf("generations after the rollback:\n%s", out)
+	}
+	if out, _ := sysconfOut(t, 0, "status", "--root", root); !strings.HasPrefix(out, "generation 0, runlevel default") {
+		t.Errorf("status after the rollback:\n%s", out)
+	}
 	if back := runningPIDs(t, root, svcs...); back["etc/sv/web"] != before["etc/sv/web"] || back["etc/sv/db"] != before["etc/sv/db"] {
 		t.Errorf("the rollback restarted a service: pids %v, then %v", before, back)
 	}
