@@ -224,18 +224,21 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	oldPIDs := map[string]int{}
 	var await []string
 	for name, p := range after {
+		// A process is handed over between two folders whose supervise
+		// is the same folder only: the new supervisor finds it there.
+		handable := cur == nil || g.superviseOf(cur, name) == g.superviseOf(rec, name)
 		switch old, ok := before[name]; {
 		case !ok:
 			res.Started = append(res.Started, name)
 			if !normallyDown(rec, name) {
 				await = append(await, name)
 			}
-		case old != p && o.NoRestart:
+		case old != p && o.NoRestart && handable:
 			// Its running process stays, handed to the new definition's
 			// supervisor: restart debt until it next restarts.
 			res.Deferred = append(res.Deferred, name)
 			oldPIDs[name] = pidOf(svDir(root, cur, name))
-		case old != p && (cur.isFound() || rec.isFound()) && sameTree(cur, rec, name):
+		case old != p && (cur.isFound() || rec.isFound()) && sameTree(cur, rec, name) && handable:
 			// The same files in another folder: the process runs on,
 			// handed over.
 			res.HandedOver = append(res.HandedOver, name)

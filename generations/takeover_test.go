@@ -3,6 +3,7 @@ package generations
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -19,7 +20,8 @@ import (
 
 // VoidMachine builds, under root, a machine laid out as Void's runit-void
 // lays it out, by hand: /etc/sv with web (and a log), db (conf, env/,
-// finish) and batch (down); runlevels default (relative links) and
+// finish), batch (down) and own (no supervise link: runsv makes its own
+// supervise folder, which no other folder shares); runlevels default (relative links) and
 // single (absolute links, as Void writes them); current -> default;
 // /run/runit/runsvdir/current and /var/service leading to it; stage
 // scripts. Every supervise link is relative, so that runsvdir under the
@@ -40,6 +42,7 @@ func VoidMachine(t testing.TB, root string) map[string]fileState {
 		{"etc/sv/db/env/PORT", "5432\n", 0o600},
 		{"etc/sv/batch/run", "#!/bin/sh\nexec sleep 1002\n", 0o755},
 		{"etc/sv/batch/down", "", 0o644},
+		{"etc/sv/own/run", "#!/bin/sh\nexec sleep 1003\n", 0o755},
 		{"etc/runit/1", "#!/bin/sh\n# Void's stage 1\n", 0o755},
 		{"etc/runit/2", "#!/bin/sh\n# Void's stage 2\nrunsvdir -P /run/runit/runsvdir/current\n", 0o755},
 		{"etc/runit/3", "#!/bin/sh\n# Void's stage 3\n", 0o755},
@@ -53,6 +56,7 @@ func VoidMachine(t testing.TB, root string) map[string]fileState {
 		"etc/runit/runsvdir/default/web":   "../../../sv/web",
 		"etc/runit/runsvdir/default/db":    "../../../sv/db",
 		"etc/runit/runsvdir/default/batch": "../../../sv/batch",
+		"etc/runit/runsvdir/default/own":   "../../../sv/own",
 		"etc/runit/runsvdir/single/web":    "/etc/sv/web",
 		"etc/runit/runsvdir/current":       "default",
 		"run/runit/runsvdir/current":       "../../../etc/runit/runsvdir/current",
@@ -137,10 +141,10 @@ func foundPIDs(t *testing.T, root string) map[string]int {
 	t.Helper()
 	pids := map[string]int{}
 	testenv.Eventually(t, 20*time.Second, func() string {
-		for _, n := range []string{"web", "web/log", "db"} {
+		for _, n := range []string{"web", "web/log", "db", "own"} {
 			st, err := supervise.ReadStatus(filepath.Join(root, "etc/sv", n))
 			if err != nil || st.State != supervise.StateRun || st.PID == 0 {
-				return n + " not running from its found folder"
+				return fmt.Sprintf("%s not running from its found folder: %v %+v", n, err, st)
 			}
 			pids[n] = st.PID
 		}
@@ -180,7 +184,7 @@ func TestTakeOverVoid(t *testing.T) {
 	if err != nil || found == nil {
 		t.Fatalf("Survey: %v %v", found, err)
 	}
-	if found.Found.Level != "default" || strings.Join(found.Runlevels["single"], ",") != "web" || strings.Join(found.Runlevels["default"], ",") != "batch,db,web" {
+	if found.Found.Level != "default" || strings.Join(found.Runlevels["single"], ",") != "web" || strings.Join(found.Runlevels["default"], ",") != "batch,db,own,web" {
 		t.Fatalf("survey: level %s, runlevels %v", found.Found.Level, found.Runlevels)
 	}
 	if len(found.Found.Problems) > 0 {
@@ -194,8 +198,13 @@ func TestTakeOverVoid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("takeover apply: %v (events %v)", err, events)
 	}
-	if !res.TookOver || res.Generation != 1 || strings.Join(res.HandedOver, ",") != "batch,db,web" || len(res.Restarted) != 0 || len(res.Started) != 0 {
+	// own's process cannot be handed over (its new supervisor keeps its
+	// state elsewhere): it restarts, once.
+	if !res.TookOver || res.Generation != 1 || strings.Join(res.HandedOver, ",") != "batch,db,web" || strings.Join(res.Restarted, ",") != "own" || len(res.Started) != 0 {
 		t.Fatalf("takeover: %+v", res)
+	}
+	if !gone(before["own"]) {
+		t.Errorf("own's found instance (pid %d) still runs beside the new one", before["own"])
 	}
 	rec, _ := g.Load(1)
 	for _, n := range []string{"web", "web/log", "db"} {
@@ -233,7 +242,7 @@ func TestTakeOverVoid(t *testing.T) {
 
 	// Back to the machine as found.
 	res, err = g.Rollback(ctx, 0, Options{Timeout: 20 * time.Second})
-	if err != nil || res.Generation != 0 || strings.Join(res.HandedOver, ",") != "batch,db,web" || len(res.Restarted) != 0 {
+	if err != nil || res.Generation != 0 || strings.Join(res.HandedOver, ",") != "batch,db,web" || strings.Join(res.Restarted, ",") != "own" {
 		t.Fatalf("rollback to the machine as found: %+v %v", res, err)
 	}
 	checkMachine(t, root, want)
@@ -245,7 +254,7 @@ func TestTakeOverVoid(t *testing.T) {
 	}
 	back := foundPIDs(t, root)
 	for n, pid := range before {
-		if back[n] != pid {
+		if n != "own" && back[n] != pid {
 			t.Errorf("%s after rollback: pid %d, want %d", n, back[n], pid)
 		}
 	}
@@ -263,7 +272,7 @@ func TestTakeOverVoid(t *testing.T) {
 
 	// Taken over again: the same generation 1, the same pids.
 	res, err = g.Apply(ctx, m, Options{Timeout: 20 * time.Second})
-	if err != nil || !res.TookOver || len(res.Restarted) != 0 {
+	if err != nil || !res.TookOver || strings.Join(res.Restarted, ",") != "own" {
 		t.Fatalf("second takeover: %+v %v", res, err)
 	}
 	if st, _ := supervise.ReadStatus(filepath.Join(root, "etc/sv/db")); st.PID != before["db"] {
