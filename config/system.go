@@ -272,3 +272,7 @@ func (m *module) serviceFileBlocks(s *Service, sd *serviceDecl, ctx *hcl.EvalCon
 	// Its files are as given: no stop timeout or signal file is added.
 	s.StopTimeout, s.StopSignal = 0, ""
 }
+
+// ValidName reports whether s can name a service, runlevel or module in a
+// description (nameRule).
+func ValidName(s string) bool { return validName(s) }

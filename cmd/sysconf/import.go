@@ -72,6 +72,9 @@ func (a *app) importMachine(_ context.Context, o importOptions, stdout, stderr i
 	for _, p := range found.Found.Problems {
 		fmt.Fprintf(stderr, "sysconf import: warning: %s\n", p)
 	}
+	for _, p := range expressible(found) {
+		fmt.Fprintf(stderr, "sysconf import: warning: %s\n", p)
+	}
 	w := &hclWriter{beside: o.out != "", files: map[string][]byte{}}
 	src := w.description(a.root, l, how, found)
 	if w.err != nil {
@@ -304,4 +307,44 @@ func treeDiff(want, got []generations.Entry) string {
 		}
 	}
 	return ""
+}
+
+// expressible leaves out of found the services and runlevels whose names
+// a description cannot give (a dot, as in php-fpm8.1), and says so: apply
+// would stop such a service.
+func expressible(found *generations.Record) []string {
+	var problems []string
+	m := &found.Manifest
+	var services []generations.Service
+	for _, s := range m.Services {
+		if config.ValidName(s.Name) {
+			services = append(services, s)
+			continue
+		}
+		problems = append(problems, fmt.Sprintf("service %s: a description cannot name it (%s); left out, so apply would stop it", s.Name, "letters, digits, '_' and '-' only"))
+	}
+	m.Services = services
+	levels := map[string][]string{}
+	for level, names := range found.Runlevels {
+		if !config.ValidName(level) {
+			problems = append(problems, fmt.Sprintf("runlevel %s: a description cannot name it (letters, digits, '_' and '-' only); left out", level))
+			continue
+		}
+		var keep []string
+		for _, n := range names {
+			if config.ValidName(n) {
+				keep = append(keep, n)
+			}
+		}
+		levels[level] = keep
+	}
+	found.Runlevels = levels
+	var rls []generations.Runlevel
+	for _, r := range m.Runlevels {
+		if ns, ok := levels[r.Name]; ok {
+			rls = append(rls, generations.Runlevel{Name: r.Name, Services: ns})
+		}
+	}
+	m.Runlevels = rls
+	return problems
 }

@@ -255,14 +255,18 @@ func TestTakeOverDebian(t *testing.T) {
 		"run/runit/supervise/.keep":       f(0o644, ""),
 	}
 	makeMachine(t, root, want)
+	// Debian's package ships an empty runlevel a description cannot name.
+	if err := os.Mkdir(filepath.Join(root, "etc/runit/runsvdir/default.run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	runsvdir := testenv.DebianRunit(t, "runsvdir")
 	superviseAt(t, root, "etc/service", runsvdir, filepath.Dir(runsvdir)+":/bin:/usr/bin")
 	before := runningPIDs(t, root, "etc/sv/ssh", "etc/sv/cron")
 
 	conf := filepath.Join(root, "etc/sysconf")
 	_, stderr := sysconfOut(t, 0, "import", "--root", root, "-o", conf)
-	if !strings.Contains(stderr, "layout: debian") {
-		t.Errorf("import does not say it found a debian layout:\n%s", stderr)
+	if !strings.Contains(stderr, "layout: debian") || !strings.Contains(stderr, "warning: runlevel default.run: a description cannot name it") {
+		t.Errorf("import does not say it found a debian layout, or does not report default.run:\n%s", stderr)
 	}
 	_, stderr = sysconfOut(t, 0, "apply", "--root", root, "--timeout", "20s")
 	if !strings.Contains(stderr, "restarted once by the takeover: cron, ssh") {
@@ -275,5 +279,8 @@ func TestTakeOverDebian(t *testing.T) {
 	sysconfOut(t, 0, "plan", "--root", root, "--detailed-exitcode")
 	sysconfOut(t, 0, "rollback", "--root", root, "--timeout", "20s")
 	checkFiles(t, root, want, 0, "")
+	if fi, err := os.Lstat(filepath.Join(root, "etc/runit/runsvdir/default.run")); err != nil || !fi.IsDir() {
+		t.Errorf("default.run is not given back: %v", err)
+	}
 	runningPIDs(t, root, "etc/sv/ssh", "etc/sv/cron")
 }
