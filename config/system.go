@@ -70,27 +70,27 @@ var treeFileSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "content"}, {Name: "source"}, {Name: "link"}, {Name: "directory"}, {Name: "mode"}},
 }
 
-// declareSystem keeps the machine's one system block.
-func (m *module) declareSystem(b *hcl.Block) {
+// declareMachine keeps the machine's one system block.
+func (m *module) declareMachine(b *hcl.Block) {
 	l := m.l
 	if m.depth > 0 {
 		l.add(errDiag(&b.DefRange, "System block in a module", "The system block belongs to the whole machine: declare it in the root configuration."))
 		return
 	}
-	if m.system != nil {
-		l.add(errDiag(&b.DefRange, "Duplicate system block", "A system block was already declared at %s. A machine has one system block.", Pos(m.system.DefRange)))
+	if m.machine != nil {
+		l.add(errDiag(&b.DefRange, "Duplicate system block", "A system block was already declared at %s. A machine has one system block.", Pos(m.machine.DefRange)))
 		return
 	}
-	m.system = b
+	m.machine = b
 }
 
-// decodeSystem evaluates the system block into l.sys.Machine.
-func (m *module) decodeSystem(ctx *hcl.EvalContext) {
+// decodeMachine evaluates the system block into l.sys.Machine.
+func (m *module) decodeMachine(ctx *hcl.EvalContext) {
 	l := m.l
-	if m.system == nil {
+	if m.machine == nil {
 		return
 	}
-	b := m.system
+	b := m.machine
 	content, diags := b.Body.Content(systemSchema)
 	l.add(diags...)
 	a := attrs{m: m, attrs: content.Attributes, ctx: ctx}

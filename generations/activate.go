@@ -66,6 +66,9 @@ func (g *Root) preflight(m Manifest, live, boot, force bool) error {
 		}
 	}
 	if live {
+		if err := g.checkAccounts(m); err != nil {
+			return err
+		}
 		if fi, err := r.Lstat(g.l.Service); err == nil {
 			if !moving[g.l.Service] && (fi.Mode()&fs.ModeSymlink == 0 || !g.leadsToCurrent(g.l.Service) && !force) {
 				blocked = append(blocked, "/"+g.l.Service)
@@ -129,6 +132,9 @@ func (g *Root) switchLive(a *activation) error {
 	rec := a.rec
 	if _, ok := rec.Runlevels[a.level]; !ok {
 		return fmt.Errorf("runlevel %s: %w", a.level, ErrNotFound)
+	}
+	if err := g.ensureSystem(a); err != nil {
+		return err
 	}
 	// Generation 0 is the machine as found: switching to it gives its
 	// folders back first (what runs does not see them: current still

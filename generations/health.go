@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +46,7 @@ func svDir(root string, rec *Record, name string) string {
 func upState(ctx context.Context, dir string, oldPID int, settle time.Duration) (bool, string) {
 	st, err := supervise.ReadStatus(dir)
 	if err != nil {
-		if errors.Is(err, supervise.ErrNotRunning) || errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, supervise.ErrNotRunning) || errors.Is(err, supervise.ErrNoService) {
 			return false, "no supervisor running"
 		}
 		return false, err.Error()
@@ -125,7 +124,7 @@ func awaitUp(ctx context.Context, root string, rec *Record, names []string, oldP
 }
 
 // reportEvery is how often a wait of apply says what it is waiting for.
-const reportEvery = 2 * time.Second
+const reportEvery = time.Second
 
 // logTail returns the last lines of a service's svlogd log: the folder is
 // the last argument of svlogd in its log/run (relative to log/, or an

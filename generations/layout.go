@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"sysconf/runit/supervise"
 )
 
 // Layout says where everything sysconf reads and writes lives on a machine,
@@ -28,29 +30,28 @@ type Layout struct {
 	// (Void) a link under run/ that stage 2 makes at boot, which Service
 	// points at.
 	Watch string
-	// Supervise is the prefix of each service's supervise state:
-	// SuperviseDir(name) is Supervise+name ("run/runit/supervise." on
-	// Void, "run/runit/supervise/" on Debian).
-	Supervise string
-	// LogSuffix follows SuperviseDir(name) for the log service's state:
-	// "-log" (Void: supervise.<name>-log), ".log" (Debian:
-	// supervise/<name>.log).
-	LogSuffix string
+	// Supervise is the folder of every service's supervise state, named
+	// as SuperviseStyle says (SuperviseDir).
+	Supervise      string
+	SuperviseStyle string // "" (runit-void's supervise.<name>, supervise.<name>-log) or SuperviseBare
 }
+
+// SuperviseBare names the supervise state folders as Debian's
+// runit-helper does: <name>, and <name>.log for the log service.
+const SuperviseBare = "bare"
 
 // SandboxLayout is the layout sysconf uses on a machine that runs no
 // distribution's runit (a fresh folder, the demo, the tests):
 //
 //	var/lib/sysconf/…  etc/runit/runsvdir/…  etc/sv  service  run/runit/supervise.<name>
 var SandboxLayout = Layout{
-	LogSuffix:   "-log",
 	Name:        "sandbox",
 	State:       "var/lib/sysconf",
 	Runlevels:   "etc/runit/runsvdir",
 	Definitions: "etc/sv",
 	Service:     "service",
 	Watch:       "service",
-	Supervise:   "run/runit/supervise.",
+	Supervise:   "run/runit",
 }
 
 // VoidLayout is Void Linux's runit-void: definitions in /etc/sv, whose
@@ -58,14 +59,13 @@ var SandboxLayout = Layout{
 // /run/runit/runsvdir/current to /etc/runit/runsvdir/current and runs
 // runsvdir on it; /var/service points there.
 var VoidLayout = Layout{
-	LogSuffix:   "-log",
 	Name:        "void",
 	State:       "var/lib/sysconf",
 	Runlevels:   "etc/runit/runsvdir",
 	Definitions: "etc/sv",
 	Service:     "var/service",
 	Watch:       "run/runit/runsvdir/current",
-	Supervise:   "run/runit/supervise.",
+	Supervise:   "run/runit",
 }
 
 // DebianLayout is Debian's runit package: definitions in /etc/sv (their
@@ -73,28 +73,27 @@ var VoidLayout = Layout{
 // /run/runit/supervise/<name>), /etc/service -> runit/runsvdir/current,
 // which stage 2 runs runsvdir on.
 var DebianLayout = Layout{
-	LogSuffix:   ".log",
-	Name:        "debian",
-	State:       "var/lib/sysconf",
-	Runlevels:   "etc/runit/runsvdir",
-	Definitions: "etc/sv",
-	Service:     "etc/service",
-	Watch:       "etc/service",
-	Supervise:   "run/runit/supervise/",
+	Name:           "debian",
+	State:          "var/lib/sysconf",
+	Runlevels:      "etc/runit/runsvdir",
+	Definitions:    "etc/sv",
+	Service:        "etc/service",
+	Watch:          "etc/service",
+	Supervise:      "run/runit/supervise",
+	SuperviseStyle: SuperviseBare,
 }
 
 // ArtixLayout is Artix's runit-artix: definitions in /etc/runit/sv; stage
 // 2 links /run/runit/service to /etc/runit/runsvdir/current and runs
 // runsvdir on it.
 var ArtixLayout = Layout{
-	LogSuffix:   "-log",
 	Name:        "artix",
 	State:       "var/lib/sysconf",
 	Runlevels:   "etc/runit/runsvdir",
 	Definitions: "etc/runit/sv",
 	Service:     "run/runit/service",
 	Watch:       "run/runit/service",
-	Supervise:   "run/runit/supervise.",
+	Supervise:   "run/runit",
 }
 
 // Layouts are the layouts sysconf ships, by name.
@@ -119,8 +118,8 @@ func LayoutNames() []string {
 // or that puts a path inside the state folder: the rest of the package
 // relies on both.
 func (l Layout) Check() error {
-	if l.LogSuffix == "" || strings.Contains(l.LogSuffix, "/") {
-		return fmt.Errorf("layout %s: log suffix %q: %w", l.Name, l.LogSuffix, ErrInvalid)
+	if l.SuperviseStyle != "" && l.SuperviseStyle != SuperviseBare {
+		return fmt.Errorf("layout %s: supervise style %q: %w", l.Name, l.SuperviseStyle, ErrInvalid)
 	}
 	paths := map[string]string{"state": l.State, "runlevels": l.Runlevels, "definitions": l.Definitions, "service": l.Service, "watch": l.Watch, "supervise": l.SuperviseDir("x")}
 	seen := map[string]string{}
@@ -218,8 +217,18 @@ func (l Layout) StorePath(s Service) string { return l.Store() + "/" + s.StoreNa
 
 // SuperviseDir is where the supervisor of service name keeps its state;
 // LogSuperviseDir the same for its log service.
-func (l Layout) SuperviseDir(name string) string    { return l.Supervise + name }
-func (l Layout) LogSuperviseDir(name string) string { return l.SuperviseDir(name) + l.LogSuffix }
+func (l Layout) SuperviseDir(name string) string {
+	if l.SuperviseStyle == SuperviseBare {
+		return l.Supervise + "/" + name
+	}
+	return l.Supervise + "/" + supervise.StateDirName(name)
+}
+func (l Layout) LogSuperviseDir(name string) string {
+	if l.SuperviseStyle == SuperviseBare {
+		return l.Supervise + "/" + name + ".log"
+	}
+	return l.Supervise + "/" + supervise.LogStateDirName(name)
+}
 
 // superviseLink is the text of the supervise link at the top of the store
 // entry of service name: relative, so that the same store path works under
@@ -242,7 +251,7 @@ func (l Layout) RootFromStoreEntry() string { return up(l.Store() + "/x/run") }
 
 // SuperviseParent is the folder that holds the supervise state folders,
 // which runsv does not create (it makes only the last component).
-func (l Layout) SuperviseParent() string { return path.Dir(l.SuperviseDir("x")) }
+func (l Layout) SuperviseParent() string { return l.Supervise }
 
 // Link returns the text of a relative link placed at from (a path relative
 // to the root) that points at to (also relative to the root).

@@ -39,14 +39,14 @@ func TestFailingApplyStopsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	m1 := testManifest(stubbornSvc(root, "stubborn", "1", "1000"), e2eSvc(root, "calm", "1"))
+	m1 := testManifest(stubbornSvc(root, "stubborn", "1", "1500"), e2eSvc(root, "calm", "1"))
 	applyT(t, root, m1, Options{})
 	startSupervisor(t, root)
 	g1, _ := openT(t, root).Load(1)
 	before := waitRunning(t, root, g1, "stubborn", "calm")
 	firstPids := readPids(t, root, "stubborn", 2)
 
-	bad := testManifest(stubbornSvc(root, "stubborn", "2", "1000"), e2eSvc(root, "calm", "1"), Service{Name: "broken", Tree: []Entry{
+	bad := testManifest(stubbornSvc(root, "stubborn", "2", "1500"), e2eSvc(root, "calm", "1"), Service{Name: "broken", Tree: []Entry{
 		{Path: "run", Mode: 0o755, Content: []byte("#!/bin/sh\nexit 1\n")},
 	}})
 	var waits []string
@@ -59,13 +59,14 @@ func TestFailingApplyStopsBounded(t *testing.T) {
 	}})
 	took := time.Since(start)
 	seen := w.end()
+	t.Logf("the failing apply took %s", took.Truncate(time.Millisecond))
 	var he *HealthError
 	if !errors.As(err, &he) || !res.RolledBack {
 		t.Fatalf("apply: %+v %v, want a health failure and a rollback", res, err)
 	}
-	// Each of the two stops takes its stop timeout (1 s) and the health
+	// Each of the two stops takes its stop timeout (1.5 s) and the health
 	// check its timeout (2 s); the bound adds stopGrace to each stop.
-	if bound := 2*time.Second + 2*(time.Second+stopGrace); took > bound {
+	if bound := 2*time.Second + 2*(1500*time.Millisecond+stopGrace); took > bound {
 		t.Errorf("the failing apply took %s, more than its bound %s", took, bound)
 	}
 	if want := "boot -> generations/1"; !strings.Contains(strings.Join(seen, "|"), want) || len(seen) != 2 {

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"sysconf/runit/supervise"
@@ -132,9 +130,8 @@ func stopBound(rec *Record, name string, timeout time.Duration) time.Duration {
 			if e.Path != supervise.TimeoutKillFile {
 				continue
 			}
-			ms, err := strconv.ParseUint(strings.TrimSpace(string(e.Content)), 10, 32)
-			if err == nil && ms > 0 {
-				return time.Duration(ms)*time.Millisecond + stopGrace
+			if d, err := supervise.ParseTimeoutKill(e.Content); err == nil && d > 0 {
+				return d + stopGrace
 			}
 		}
 	}
@@ -154,12 +151,9 @@ func (g *Root) waitGone(names []string, dirs map[string]string, bounds map[strin
 	for len(pending) > 0 {
 		var still []string
 		for _, n := range pending {
-			ok := filepath.Join(g.r.Name(), dirs[n], supervise.OkFIFO)
-			fd, err := syscall.Open(ok, syscall.O_WRONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-			if err != nil {
-				continue // ENXIO: no supervisor reads it; ENOENT: never supervised
+			if supervise.ProbeState(filepath.Join(g.r.Name(), dirs[n])) != nil {
+				continue // no supervisor reads it, or it was never supervised
 			}
-			syscall.Close(fd)
 			if time.Since(start) >= bounds[n] {
 				stuck = append(stuck, n)
 				continue

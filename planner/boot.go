@@ -25,15 +25,18 @@ var (
 var runsvdirLog = "log: " + strings.Repeat(".", 395)
 
 // Boot renders the stage scripts etc/runit/1, 2, 3 and ctrlaltdel from b
-// (nil is a description without a boot block), sorted by path. They are
-// POSIX sh and depend on nothing but b, so the same block gives the same
+// (nil is a description without a boot block) and the description's
+// mounts, which stage 1 mounts, sorted by path. They are POSIX sh and
+// depend on nothing but their arguments, so the same blocks give the same
 // bytes.
-func Boot(b *config.Boot) []generations.Entry { return BootIn(b, generations.SandboxLayout) }
+func Boot(b *config.Boot, mounts ...*config.Mount) []generations.Entry {
+	return BootIn(b, generations.SandboxLayout, mounts...)
+}
 
 // BootIn renders the stage scripts for a machine in layout l: they reach
 // the runlevels, the watched folder and the supervise state where l puts
 // them.
-func BootIn(b *config.Boot, l generations.Layout) []generations.Entry {
+func BootIn(b *config.Boot, l generations.Layout, mounts ...*config.Mount) []generations.Entry {
 	if b == nil {
 		b = &config.Boot{CtrlAltDel: config.CtrlAltDelReboot}
 	}
@@ -41,7 +44,7 @@ func BootIn(b *config.Boot, l generations.Layout) []generations.Entry {
 		return generations.Entry{Path: "etc/runit/" + name, Mode: 0o755, Content: []byte(body)}
 	}
 	return []generations.Entry{
-		file("1", stage1(b, l)),
+		file("1", stage1(b, l, mounts)),
 		file("2", stage2(b, l)),
 		file("3", stage3(b, l)),
 		file("ctrlaltdel", ctrlAltDel(b)),
@@ -51,7 +54,7 @@ func BootIn(b *config.Boot, l generations.Layout) []generations.Entry {
 // bootScripts are the stage scripts of sys: the generated ones, each
 // replaced by the system block's stage of the same name, as it is.
 func bootScripts(sys *config.System, l generations.Layout) []generations.Entry {
-	out := BootIn(sys.Boot, l)
+	out := BootIn(sys.Boot, l, sys.Mounts...)
 	if sys.Machine == nil {
 		return out
 	}
@@ -74,7 +77,7 @@ func bootHeader(what string) string {
 	return fmt.Sprintf("#!/bin/sh\n# sysconf: %s.\n# Generated: edit the description, not this file.\n\nPATH=%s\nexport PATH\n", what, stagePath)
 }
 
-func stage1(b *config.Boot, layout generations.Layout) string {
+func stage1(b *config.Boot, layout generations.Layout, mounts []*config.Mount) string {
 	var s strings.Builder
 	s.WriteString(bootHeader("runit stage 1 (one-time boot tasks)"))
 	s.WriteString(`
@@ -104,6 +107,7 @@ for f in ` + stopitFile + ` ` + rebootFile + `; do
 done
 
 `)
+	s.WriteString(stageMounts(mounts))
 	if b.Hostname != "" {
 		s.WriteString("hostname " + quote(b.Hostname) + "\n")
 	} else {

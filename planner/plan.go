@@ -37,6 +37,7 @@ func PlanIn(sys *config.System, l generations.Layout) generations.Manifest {
 		m.Files = append(m.Files, generations.ManagedFile{Path: f.Path, Mode: fs.FileMode(f.Mode), Owner: f.Owner, Group: f.Group, Content: append([]byte{}, f.Content...)})
 	}
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+	system(sys, &m)
 	return m
 }
 

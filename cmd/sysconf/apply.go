@@ -22,9 +22,6 @@ import (
 	"sysconf/planner"
 )
 
-// version is recorded in every generation's manifest.json.
-const version = "0.1.0"
-
 type applyOptions struct {
 	dryRun     bool
 	test       bool

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -49,12 +50,31 @@ func (a *app) machineLayoutAt(sys *config.System, root string) (l generations.La
 	if mc == nil || len(mc.Paths) == 0 {
 		return l, how, nil
 	}
-	set := map[string]*string{"definitions": &l.Definitions, "runlevels": &l.Runlevels, "service": &l.Service, "watch": &l.Watch, "supervise": &l.Supervise}
+	set := map[string]*string{"definitions": &l.Definitions, "runlevels": &l.Runlevels, "service": &l.Service, "watch": &l.Watch}
 	watchGiven := false
 	for _, k := range config.MachinePaths {
-		if p, ok := mc.Paths[k]; ok {
-			*set[k] = strings.TrimSuffix(strings.TrimPrefix(p, "/"), "%s")
-			watchGiven = watchGiven || k == "watch"
+		p, ok := mc.Paths[k]
+		if !ok {
+			continue
+		}
+		p = strings.TrimPrefix(p, "/")
+		watchGiven = watchGiven || k == "watch"
+		if k != "supervise" {
+			*set[k] = p
+			continue
+		}
+		// supervise names each state folder: DIR/supervise.%s (runit-void's
+		// names) or DIR/%s (Debian's).
+		switch dir, last := path.Split(p); last {
+		case "supervise.%s":
+			l.Supervise, l.SuperviseStyle = strings.TrimSuffix(dir, "/"), ""
+		case "%s":
+			l.Supervise, l.SuperviseStyle = strings.TrimSuffix(dir, "/"), generations.SuperviseBare
+		default:
+			rng := mc.PathRanges[k]
+			return l, "", a.layoutError(sys, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid layout path",
+				Detail:  fmt.Sprintf("supervise is DIR/supervise.%%s (runit-void's names: supervise.NAME and supervise.NAME-log) or DIR/%%s (Debian's: NAME and NAME.log), not /%s.", p),
+				Subject: &rng})
 		}
 	}
 	if _, ok := mc.Paths["service"]; ok && !watchGiven {

@@ -118,6 +118,7 @@ in a scratch folder without touching the host.`,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{},
 	}
+	addVersion(root)
 	f := root.PersistentFlags()
 	f.StringVar(&a.root, "root", "/", "the root folder of the machine to manage")
 	f.StringVarP(&a.config, "config", "c", "", "the description: a file or a folder of *.hcl (default ROOT/etc/sysconf)")
@@ -127,7 +128,8 @@ in a scratch folder without touching the host.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newValidateCmd(a), newFmtCmd(a), newPlanCmd(a))
 	root.AddCommand(newApplyCmd(a), newRollbackCmd(a), newGenerationsCmd(a), newDiffCmd(a), newGCCmd(a), newStatusCmd(a), newRunlevelCmd(a))
-	root.AddCommand(newBuildVMCmd(a), newImportCmd(a))
+	root.AddCommand(newBuildVMCmd(a), newManCmd(a), newImportCmd(a))
+	addCompletions(root, a)
 	return root
 }
 

@@ -97,3 +97,29 @@ func (r *Reaper) IsChild(pid int) bool {
 	_, ok := r.waiting[pid]
 	return ok
 }
+
+// KillGroup sends SIGKILL to the process group that pid leads and then to
+// pid itself, which may have left that group (Signal's way: through its
+// pidfd when adopted). The group id is safe to use while pid is a child
+// not yet reaped, or an adopted process whose pidfd says it is alive:
+// its pid, and so a group of that id, cannot belong to anybody else. A pid
+// that never led a group has none to kill (ESRCH, ignored).
+func (r *Reaper) KillGroup(pid int) error {
+	if pid <= 1 {
+		return syscall.EINVAL
+	}
+	r.mu.Lock()
+	_, child := r.waiting[pid]
+	f, adopted := r.adopted[pid]
+	r.mu.Unlock()
+	alive := child
+	if adopted {
+		if rc, err := f.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) { alive = !pidfdExited(int(fd)) })
+		}
+	}
+	if alive {
+		syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	return r.Signal(pid, syscall.SIGKILL)
+}

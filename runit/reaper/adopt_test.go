@@ -2,6 +2,9 @@ package reaper
 
 import (
 	"errors"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -66,4 +69,60 @@ func TestAdoptGone(t *testing.T) {
 	if Unknown.Exited() || Unknown.Signaled() {
 		t.Errorf("Unknown looks like a real exit")
 	}
+}
+
+// KillGroup kills a child and what it left in its process group, which
+// ignore SIGTERM.
+func TestKillGroup(t *testing.T) {
+	r := shared()
+	dir := t.TempDir()
+	script := `trap "" TERM; sleep 1000 & echo $! > ` + dir + `/child; wait`
+	pid, done, err := r.Start("/bin/sh", []string{"sh", "-c", script}, &syscall.ProcAttr{Sys: &syscall.SysProcAttr{Setsid: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	deadline := time.Now().Add(5 * time.Second)
+	for child == 0 && time.Now().Before(deadline) {
+		b, _ := os.ReadFile(dir + "/child")
+		child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(pid, syscall.SIGKILL)
+		if child > 0 {
+			syscall.Kill(child, syscall.SIGKILL)
+		}
+	})
+	if child == 0 {
+		t.Fatal("the script wrote no child pid")
+	}
+	if err := r.KillGroup(pid); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ws := <-done:
+		if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Errorf("the leader ended with %v", ws)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the leader is still running")
+	}
+	for time.Now().Before(deadline.Add(5 * time.Second)) {
+		if !running(child) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Errorf("the child %d in the group is still running", child)
+}
+
+// running tells whether pid exists and is not a zombie.
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i > 0 && !strings.HasPrefix(string(b[i+1:]), " Z")
 }

@@ -22,17 +22,11 @@ const adoptSlack = 2 * time.Second
 // left behind. If so v takes over its state, pid, wanted state and time
 // stamp; finishAdopt then watches it.
 func (s *Supervisor) checkAdopt(v *svc) {
-	fd, err := unix.Openat(s.dirfd, v.prefix+"supervise/status", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
+	var rec supervise.Record
+	if supervise.ReadRecordAt(s.dirfd, v.dir(), &rec) != nil {
 		return
 	}
-	buf := make([]byte, supervise.StatusSize+1)
-	n, _ := unix.Read(fd, buf)
-	unix.Close(fd)
-	var st supervise.Status
-	if n < 0 || st.UnmarshalBinary(buf[:max(n, 0)]) != nil {
-		return
-	}
+	st := rec.Status()
 	if st.State != supervise.StateRun && st.State != supervise.StateFinish || st.PID <= 1 || st.PID == os.Getpid() {
 		return
 	}

@@ -32,6 +32,9 @@ func (s *Supervisor) startProc(v *svc) {
 	} else {
 		argv = []string{"./run"}
 		s.custom(v, 'u')
+		// Only read to warn early of a bad file: stop reads it again,
+		// as the directory may change in between.
+		s.readStopConfig(v)
 	}
 	if v.done != nil {
 		s.stop(v) // runit: "should never happen" (u after k before the reap)
@@ -55,11 +58,15 @@ func (s *Supervisor) startProc(v *svc) {
 		}
 	}
 
+	// A session of its own makes the process lead a process group, which
+	// escalate kills whole (stop.go); runit's runsv leaves its children
+	// in its own.
+	sys := &syscall.SysProcAttr{Setsid: s.ownSession(v)}
 	var pid int
 	var done <-chan syscall.WaitStatus
 	for setupErr == "" {
 		var err error
-		pid, done, err = s.cfg.Reaper.Start(argv[0], argv, &syscall.ProcAttr{Dir: dir, Env: s.cfg.Env, Files: files})
+		pid, done, err = s.cfg.Reaper.Start(argv[0], argv, &syscall.ProcAttr{Dir: dir, Env: s.cfg.Env, Files: files, Sys: sys})
 		if err == nil {
 			break
 		}
@@ -150,7 +157,9 @@ func (s *Supervisor) custom(v *svc, c byte) bool {
 	return uint32(ws)>>8 == 0
 }
 
-// kill signals v's process; runit ignores the result, so do we.
+// kill signals v's process, never its group (sv's t, k, p, c, a, h, i,
+// q, 1 and 2 reach the one process, as with runit); runit ignores the
+// result, so do we.
 func (s *Supervisor) kill(v *svc, sig syscall.Signal) {
 	if v.pid > 0 {
 		s.cfg.Reaper.Signal(v.pid, sig)

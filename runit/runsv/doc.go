@@ -35,6 +35,13 @@
 // uses it as its log pipe, so a restarted service still reaches an adopted
 // logger and the reverse.
 //
+// Beyond runit: every ./run, ./finish and log/run leads a session and
+// process group of its own, unless its directory has a nosetsid file. A
+// stop (d, x, SIGTERM) sends the signal named in the directory's
+// down-signal file instead of SIGTERM, and when ./run is still running
+// timeout-kill milliseconds later, SIGKILL to its process group. The
+// files are s6-supervise's; see docs/runsv.md.
+//
 // # Exit codes
 //
 //	0    told to exit (sv exit, SIGTERM) and done
@@ -54,7 +61,8 @@
 // working directory as /proc/self/fd/N.
 //
 // Files: supervisor.go (Config, Open: startup), status.go (the supervise/
-// files), loop.go (Run: the state machine), child.go (starting ./run,
-// ./finish, log/run and control hooks), adopt.go (adoption), main.go (the
+// files), loop.go (Run: the state machine), ctrl.go (the command bytes),
+// stop.go (bounded stops), child.go (starting ./run, ./finish, log/run and
+// control hooks), adopt.go (adoption), handoff.go (handover), main.go (the
 // command).
 package runsv

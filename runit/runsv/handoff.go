@@ -47,7 +47,7 @@ func (h *Handoffs) take(k [2]uint64) *handoff {
 // its symlink, shared by the directories of a service's definitions).
 func (s *Supervisor) superviseKey() ([2]uint64, bool) {
 	var st unix.Stat_t
-	if unix.Fstatat(s.dirfd, "supervise", &st, 0) != nil {
+	if unix.Fstatat(s.dirfd, supervise.DirName, &st, 0) != nil {
 		return [2]uint64{}, false
 	}
 	return [2]uint64{st.Dev, st.Ino}, true
@@ -61,7 +61,7 @@ func (s *Supervisor) superviseKey() ([2]uint64, bool) {
 // then belong to init, and the next runsv adopts them (adopt.go). It
 // reports whether it handed over; Run then returns at once.
 func (s *Supervisor) handOver() bool {
-	if !s.exists("supervise/" + supervise.HandoverFile) {
+	if !s.exists(supervise.Path("", supervise.HandoverFile)) {
 		return false
 	}
 	o := &handoff{pipe: [2]int{-1, -1}}

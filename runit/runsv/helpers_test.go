@@ -1,7 +1,6 @@
 package runsv
 
 import (
-	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,11 +99,11 @@ func waitStat(t testing.TB, dir, want string) {
 // servicePID returns the pid in dir/supervise/status, 0 if none.
 func servicePID(t testing.TB, dir string) int {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "supervise", "status"))
-	if err != nil || len(b) != 20 {
+	st, err := supervise.ReadStatusFile(dir)
+	if err != nil {
 		return 0
 	}
-	return int(binary.LittleEndian.Uint32(b[12:16]))
+	return st.PID
 }
 
 // waitRunning waits for a running service and returns its pid; the pid is

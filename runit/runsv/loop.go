@@ -42,7 +42,7 @@ func (s *Supervisor) Run() (code int) {
 		// reaps, one byte from each control FIFO, SIGTERM.
 		var mainWS, logWS *syscall.WaitStatus
 		mainCmd, logCmd := -1, -1
-		term := false
+		term, mainKill, logKill := false, false, false
 		select {
 		case ws := <-s.main.done:
 			mainWS = &ws
@@ -54,6 +54,10 @@ func (s *Supervisor) Run() (code int) {
 			logCmd = int(b)
 		case <-s.exitc:
 			term = true
+		case <-s.main.killC():
+			mainKill = true
+		case <-s.log.killC():
+			logKill = true
 		}
 		if mainWS == nil {
 			mainWS = poll(s.main.done)
@@ -66,6 +70,14 @@ func (s *Supervisor) Run() (code int) {
 		}
 		if logWS != nil {
 			s.reaped(s.log, *logWS)
+		}
+		// After the reaps: a process reaped in this iteration has
+		// stopped in time.
+		if mainKill {
+			s.escalate(s.main)
+		}
+		if logKill {
+			s.escalate(s.log)
 		}
 		if mainCmd < 0 {
 			mainCmd = pollByte(mainc)
@@ -159,6 +171,7 @@ func (s *Supervisor) readCommands(f *os.File, c chan<- byte) {
 
 // reaped is §2.6: v's process has exited with ws.
 func (s *Supervisor) reaped(v *svc, ws syscall.WaitStatus) {
+	s.disarm(v)
 	v.done = nil
 	v.pid = 0
 	s.pidChanged = true
@@ -181,99 +194,6 @@ func (s *Supervisor) canRead(name string) bool {
 	}
 	unix.Close(fd)
 	return true
-}
-
-// ctrl applies one command byte to v (§2.7).
-func (s *Supervisor) ctrl(v *svc, c byte) {
-	running := v.state == supervise.StateRun
-	switch supervise.Command(c) {
-	case supervise.CmdDown:
-		v.want = supervise.WantDown
-		s.update(v)
-		if running {
-			s.stop(v)
-		}
-	case supervise.CmdUp:
-		v.want = supervise.WantUp
-		s.update(v)
-		if v.state == supervise.StateDown {
-			s.startProc(v)
-		}
-	case supervise.CmdExit:
-		if v.islog {
-			return
-		}
-		v.want = supervise.WantExit
-		s.update(v)
-		if running {
-			s.stop(v)
-		}
-	case supervise.CmdTerm:
-		if running {
-			s.stop(v)
-		}
-	case supervise.CmdKill:
-		if running && !s.custom(v, c) {
-			s.kill(v, syscall.SIGKILL)
-		}
-		v.state = supervise.StateDown
-	case supervise.CmdPause:
-		if running && !s.custom(v, c) {
-			s.kill(v, syscall.SIGSTOP)
-		}
-		v.paused = true
-		s.update(v)
-	case supervise.CmdCont:
-		if running && !s.custom(v, c) {
-			s.kill(v, syscall.SIGCONT)
-		}
-		v.paused = false
-		s.update(v)
-	case supervise.CmdOnce:
-		v.want = supervise.WantDown
-		s.update(v)
-		if v.state == supervise.StateDown {
-			s.startProc(v)
-		}
-	case supervise.CmdAlarm, supervise.CmdHangup, supervise.CmdInterrupt, supervise.CmdQuit, supervise.CmdUSR1, supervise.CmdUSR2:
-		if running && !s.custom(v, c) {
-			s.kill(v, signalOf(supervise.Command(c)))
-		}
-	}
-}
-
-// signalOf is the signal of the commands a h i q 1 2.
-func signalOf(c supervise.Command) syscall.Signal {
-	switch c {
-	case supervise.CmdAlarm:
-		return syscall.SIGALRM
-	case supervise.CmdHangup:
-		return syscall.SIGHUP
-	case supervise.CmdInterrupt:
-		return syscall.SIGINT
-	case supervise.CmdQuit:
-		return syscall.SIGQUIT
-	case supervise.CmdUSR1:
-		return syscall.SIGUSR1
-	}
-	return syscall.SIGUSR2
-}
-
-// stop is runit's stopservice, used by d, x and t on a running service.
-func (s *Supervisor) stop(v *svc) {
-	if v.pid != 0 && !s.custom(v, 't') {
-		s.kill(v, syscall.SIGTERM)
-		v.term = true
-		s.update(v)
-	}
-	switch v.want {
-	case supervise.WantDown:
-		s.kill(v, syscall.SIGCONT)
-		s.custom(v, 'd')
-	case supervise.WantExit:
-		s.kill(v, syscall.SIGCONT)
-		s.custom(v, 'x')
-	}
 }
 
 // closePipe closes both ends of the log pipe when runsv is exiting, so the

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sysconf/internal/testenv"
+	"sysconf/runit/supervise"
 )
 
 // Spec §10.1.
@@ -310,21 +311,22 @@ func TestSymlinkSupervise(t *testing.T) {
 	mkrun(t, s, "exec sleep 1000")
 	testenv.WriteScript(t, filepath.Join(s, "log", "run"), "exec cat > out")
 	os.MkdirAll(filepath.Join(tmp, "runsup"), 0o755)
-	os.Symlink(filepath.Join(tmp, "runsup", "supervise.s"), filepath.Join(s, "supervise"))
-	os.Symlink("../../runsup/supervise.s-log", filepath.Join(s, "log", "supervise"))
+	state, logState := supervise.StateDirName("s"), supervise.LogStateDirName("s")
+	os.Symlink(filepath.Join(tmp, "runsup", state), filepath.Join(s, "supervise"))
+	os.Symlink("../../runsup/"+logState, filepath.Join(s, "log", "supervise"))
 	startRunsv(t, testenv.Tool(t, "runsv"), s)
 	waitRunning(t, s)
-	fi, err := os.Stat(filepath.Join(tmp, "runsup", "supervise.s"))
+	fi, err := os.Stat(filepath.Join(tmp, "runsup", state))
 	if err != nil || fi.Mode() != os.ModeDir|0o700 {
-		t.Fatalf("supervise.s: %v %v", fi, err)
+		t.Fatalf("%s: %v %v", state, fi, err)
 	}
-	if fi, err := os.Stat(filepath.Join(tmp, "runsup", "supervise.s", "control")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+	if fi, err := os.Stat(filepath.Join(tmp, "runsup", state, "control")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("control: %v %v", fi, err)
 	}
 	if fi, err := os.Lstat(filepath.Join(s, "supervise")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("supervise is no longer a symlink: %v %v", fi, err)
 	}
-	if fi, err := os.Stat(filepath.Join(tmp, "runsup", "supervise.s-log", "lock")); err != nil || !fi.Mode().IsRegular() {
+	if fi, err := os.Stat(filepath.Join(tmp, "runsup", logState, "lock")); err != nil || !fi.Mode().IsRegular() {
 		t.Errorf("relative log/supervise target: %v %v", fi, err)
 	}
 }

@@ -1,40 +1,50 @@
 package runsv
 
 import (
+	"io"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"sysconf/runit/supervise"
 )
 
 // update is runit's update_status (spec §1.5): pid (only when the shared
-// pid-changed flag is set), stat and status, each written to NAME.new and
-// renamed over NAME, with runit's warnings and its early returns.
+// pid-changed flag is set), stat and status, each written by
+// supervise.WriteState, with runit's warnings and its early returns.
 func (s *Supervisor) update(v *svc) {
-	p := v.prefix
 	if s.pidChanged {
-		if !s.writeNew(p+"supervise/pid.new", supervise.PIDLine(v.pid), false) {
-			return
-		}
-		if err := unix.Renameat(s.dirfd, p+"supervise/pid.new", s.dirfd, p+"supervise/pid"); err != nil {
-			s.warn("unable to rename "+p+"pid.new to "+p+"supervise/pid", err)
+		if err := supervise.WriteState(s.dirfd, v.dir(), supervise.PIDFile, []byte(supervise.PIDLine(v.pid))); err != nil {
+			s.warnState(err)
 			return
 		}
 		s.pidChanged = false
 	}
-	if !s.writeNew(p+"supervise/stat.new", supervise.StatLine(v.state, v.paused, v.term, v.want), false) {
-		return
-	}
-	if err := unix.Renameat(s.dirfd, p+"supervise/stat.new", s.dirfd, p+"supervise/stat"); err != nil {
-		s.warn("unable to rename "+p+"stat.new to "+p+"supervise/stat", err)
+	stat := supervise.StatLine(v.state, v.paused, v.term, v.want)
+	if err := supervise.WriteState(s.dirfd, v.dir(), supervise.StatFile, []byte(stat)); err != nil {
+		s.warnState(err)
+		// runit goes on to status after a failed rename of stat only.
+		if e, ok := err.(*supervise.StateError); !ok || e.Op != "rename" {
+			return
+		}
 	}
 	rec, _ := s.status(v).MarshalBinary()
-	if !s.writeNew(p+"supervise/status.new", string(rec), true) {
-		return
+	if err := supervise.WriteState(s.dirfd, v.dir(), supervise.StatusFile, rec); err != nil {
+		s.warnState(err)
 	}
-	if err := unix.Renameat(s.dirfd, p+"supervise/status.new", s.dirfd, p+"supervise/status"); err != nil {
-		s.warn("unable to rename "+p+"status.new to "+p+"supervise/status", err)
+}
+
+// warnState prints runit's warning for a state file update could not
+// write: "unable to open supervise/pid.new: ERR", "unable to write
+// supervise/status.new: partial write.", "unable to rename stat.new to
+// supervise/stat: ERR".
+func (s *Supervisor) warnState(err error) {
+	e, ok := err.(*supervise.StateError)
+	switch {
+	case !ok:
+		s.warn("unable to update status", err)
+	case e.Err == io.ErrShortWrite:
+		s.warnx("unable to write " + e.Object + ": partial write.")
+	default:
+		s.warn("unable to "+e.Op+" "+e.Object, e.Err)
 	}
 }
 
@@ -48,35 +58,6 @@ func (s *Supervisor) status(v *svc) supervise.Status {
 		TermSent: v.term,
 		State:    v.state,
 	}
-}
-
-// writeNew writes data to name with runit's open-trunc in one write. Only
-// for status.new are write errors reported (and the file removed), as in
-// runit. It returns false when the update must stop.
-func (s *Supervisor) writeNew(name, data string, checked bool) bool {
-	fd, err := unix.Openat(s.dirfd, name, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		s.warn("unable to open "+name, err)
-		return false
-	}
-	var n int
-	if data != "" {
-		n, err = unix.Write(fd, []byte(data))
-	}
-	unix.Close(fd)
-	if !checked {
-		return true
-	}
-	if err != nil {
-		s.warn("unable to write "+name, err)
-		unix.Unlinkat(s.dirfd, name, 0)
-		return false
-	}
-	if n != len(data) {
-		s.warnx("unable to write " + name + ": partial write.")
-		return false
-	}
-	return true
 }
 
 // stopped applies runit's restart delay (§2.6): called when v's process was

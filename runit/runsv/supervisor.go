@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -43,7 +44,19 @@ type svc struct {
 	ctl    *os.File // supervise/control, read through Go's poller
 	ok     int      // supervise/ok, held open for reading, never read
 	adopt  int      // pid to adopt at the end of Open, 0 if none
+
+	// The countdown to the SIGKILL of a process told to stop (stop.go).
+	killTimer *time.Timer
+	killPID   int           // the process it is for
+	killAfter time.Duration // how long it runs
 }
+
+// dir is v's directory relative to the service directory: "" or "log".
+func (v *svc) dir() string { return strings.TrimSuffix(v.prefix, "/") }
+
+// file is the path of file name of v's supervise directory, relative to
+// the service directory.
+func (v *svc) file(name string) string { return supervise.Path(v.dir(), name) }
 
 // Supervisor is one runsv: a service, its optional log service, and their
 // supervise/ directories. Only Run's goroutine touches its state; Exit is
@@ -154,14 +167,14 @@ func Open(cfg Config) (_ *Supervisor, err error) {
 	// Both locks are ours: the previous supervisor is gone, and what it
 	// handed over (handoff.go) is ours too.
 	s.claim()
-	if err := s.openControl(s.main, "supervise/control"); err != nil {
+	if err := s.openControl(s.main, supervise.Path("", supervise.ControlFIFO)); err != nil {
 		return nil, err
 	}
 	s.update(s.main)
 	if s.log != nil {
 		// runit's quirk: the type check of the log's FIFO looks at the
 		// main service's supervise/control (§2.2 step 9).
-		if err := s.openControl(s.log, "supervise/control"); err != nil {
+		if err := s.openControl(s.log, supervise.Path("", supervise.ControlFIFO)); err != nil {
 			return nil, err
 		}
 		s.update(s.log)
@@ -187,7 +200,7 @@ func Open(cfg Config) (_ *Supervisor, err error) {
 // setupDir creates v's supervise directory, or the target of the symlink it
 // is (a relative target is resolved against the directory holding it).
 func (s *Supervisor) setupDir(v *svc) error {
-	name := v.prefix + "supervise"
+	name := v.prefix + supervise.DirName
 	if unix.Mkdirat(s.dirfd, name, 0o700) == nil {
 		return nil
 	}
@@ -213,7 +226,7 @@ func (s *Supervisor) setupDir(v *svc) error {
 // lockDir opens and flocks supervise/lock. The service's lock is tried
 // once; the log's waits, by polling so that no thread blocks in flock.
 func (s *Supervisor) lockDir(v *svc, wait bool) error {
-	name := v.prefix + "supervise/lock"
+	name := v.file(supervise.LockFile)
 	fd, err := unix.Openat(s.dirfd, name, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_APPEND|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return fatal("unable to open "+name, err)
@@ -240,13 +253,13 @@ func (s *Supervisor) lockDir(v *svc, wait bool) error {
 // openControl makes and opens v's control FIFO; check is the FIFO whose
 // type is checked (see the quirk in Open).
 func (s *Supervisor) openControl(v *svc, check string) error {
-	name := v.prefix + "supervise/control"
+	name := v.file(supervise.ControlFIFO)
 	unix.Mkfifoat(s.dirfd, name, 0o600)
 	// An ok left linked to this FIFO by an earlier run would tell sv that
 	// runsv runs as soon as control opens, before the first status update
 	// (runit's order, §2.2); openOK links it again.
-	if s.sameFile(name, v.prefix+"supervise/ok") {
-		unix.Unlinkat(s.dirfd, v.prefix+"supervise/ok", 0)
+	if ok := v.file(supervise.OkFIFO); s.sameFile(name, ok) {
+		unix.Unlinkat(s.dirfd, ok, 0)
 	}
 	var st unix.Stat_t
 	if err := unix.Fstatat(s.dirfd, check, &st, 0); err != nil {
@@ -273,9 +286,8 @@ func (s *Supervisor) openControl(v *svc, check string) error {
 // runit's runsv opens a linked ok as it opens its own. Where no link can
 // be made, ok is a FIFO of its own, held open as runit does.
 func (s *Supervisor) openOK(v *svc) error {
-	name := v.prefix + "supervise/ok"
-	control := v.prefix + "supervise/control"
-	if s.isFIFO(control) && s.linkOK(control, name) {
+	name := v.file(supervise.OkFIFO)
+	if s.isFIFO(v.file(supervise.ControlFIFO)) && supervise.LinkOK(s.dirfd, v.dir()) == nil {
 		return nil
 	}
 	unix.Mkfifoat(s.dirfd, name, 0o600)
@@ -285,24 +297,6 @@ func (s *Supervisor) openOK(v *svc) error {
 	}
 	v.ok = fd
 	return nil
-}
-
-// linkOK makes ok a hard link of control, replacing an ok of runit's own
-// (or of an earlier build) atomically. It reports whether ok is the link.
-func (s *Supervisor) linkOK(control, ok string) bool {
-	if unix.Linkat(s.dirfd, control, s.dirfd, ok, 0) == nil {
-		return true
-	}
-	tmp := ok + ".new"
-	unix.Unlinkat(s.dirfd, tmp, 0)
-	if unix.Linkat(s.dirfd, control, s.dirfd, tmp, 0) != nil {
-		return false
-	}
-	if unix.Renameat(s.dirfd, tmp, s.dirfd, ok) != nil {
-		unix.Unlinkat(s.dirfd, tmp, 0)
-		return false
-	}
-	return true
 }
 
 // isFIFO tells whether name (relative to the service dir) is a FIFO; a

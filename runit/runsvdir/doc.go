@@ -28,8 +28,9 @@
 //
 // # Options
 //
-// -P: the supervision tree (host, and so every service) runs in a session
-// and process group of its own, not runsvdir's.
+// -P: the supervision tree (the host, and below it every service, each in
+// a session of its own: docs/runsv.md) runs in a session and process
+// group of its own, not runsvdir's.
 //
 // log: at least seven characters. runsvdir's fd 2, and so the host's and
 // every service's stderr, becomes a pipe whose bytes scroll through the

@@ -347,7 +347,8 @@ func TestLogTitle(t *testing.T) {
 }
 
 // TestSetsid is spec point 37, for a host: -P puts the supervision tree in
-// a session of its own.
+// a session of its own. Each service then leads a session of its own
+// (runsv's documented difference from runit, docs/runsv.md).
 func TestSetsid(t *testing.T) {
 	d := t.TempDir()
 	sd := service(t, d, "a")
@@ -360,8 +361,8 @@ func TestSetsid(t *testing.T) {
 	if pg, _ := syscall.Getpgid(host); pg != host {
 		t.Errorf("host pgid %d, want %d", pg, host)
 	}
-	if sid, _ := getsid(pid); sid != host {
-		t.Errorf("service sid %d, want the host's %d", sid, host)
+	if sid, _ := getsid(pid); sid != pid {
+		t.Errorf("service sid %d, want its own %d", sid, pid)
 	}
 }
 

@@ -2,93 +2,98 @@ package supervise
 
 import (
 	"errors"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
-// Names of the files inside a supervise directory.
-const (
-	DirName     = "supervise"
-	LockFile    = "lock"
-	ControlFIFO = "control"
-	OkFIFO      = "ok"
-	StatusFile  = "status"
-	StatFile    = "stat"
-	PIDFile     = "pid"
+// The client side of the protocol: what sv, runsvdir's tests and sysconf's
+// health checks do to a supervisor. Every call takes the service directory
+// as dirfd plus dir, a path relative to it that is used exactly as given
+// (see Path); the functions without "At" take a path from the working
+// directory. sv reaches a service directory by a path it must not clean
+// and may read hundreds of services in one short run, so these calls use
+// raw system calls and no *os.File (no poller registration), and read
+// supervise/status with one read(2) of 20 bytes, as runit's sv does: a
+// longer file is accepted, a shorter one is ErrBadFormat.
 
-	// HandoverFile is sysconf's own: present while a supervisor is told
-	// to exit (SIGTERM, what runsvdir does to a removed entry; not sv's
-	// x), it makes sysconf's runsv leave the service and its logger
-	// running for the next supervisor of the same supervise directory.
-	// `sysconf apply --no-restart` writes it while it swaps a service's
-	// directory for a new one linking the same supervise directory, and
-	// removes it after. runit's runsv ignores it.
-	HandoverFile = "handover"
-)
-
-// Errors a client branches on. ErrNotRunning is what sv prints as
-// "runsv not running"; ErrNoService means the FIFO does not exist.
+// Errors a client branches on, as s6's clients do (s6:
+// src/include/s6/supervise.h). ErrNotRunning is what sv prints as "runsv
+// not running": the FIFO exists but no supervisor reads it (ENXIO).
+// ErrNoService matches an *Error whose FIFO does not exist (ENOENT): the
+// directory was never supervised.
 var (
 	ErrNotRunning = errors.New("runsv not running")
 	ErrNoService  = errors.New("not supervised")
 )
 
-// openFIFOWrite opens a supervise FIFO for writing without blocking, mapping
-// ENXIO (no reader) to ErrNotRunning. Other errors keep their errno.
-func openFIFOWrite(path string) (*os.File, error) {
-	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		if err == syscall.ENXIO {
-			return nil, ErrNotRunning
-		}
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	return os.NewFile(uintptr(fd), path), nil
+// Error reports a supervise file a client could not use.
+type Error struct {
+	Op   string // "open", "read" or "write", as in sv's warnings
+	Path string // the file, as Path built it: "supervise/status" for At calls on dir ""
+	Err  error  // the errno; ErrBadFormat or io.ErrShortWrite
+
+	fifo bool // Path is ok or control
 }
 
-// Probe tells whether a supervisor holds svdir/supervise/ok open, the way sv
-// does: ErrNotRunning if none, the open error (ENOENT: never supervised)
-// otherwise, nil if one is alive.
-func Probe(svdir string) error {
-	f, err := openFIFOWrite(filepath.Join(svdir, DirName, OkFIFO))
+func (e *Error) Error() string { return e.Op + " " + e.Path + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes a missing ok or control FIFO match ErrNoService, while the
+// errno stays what Unwrap returns (sv prints its text).
+func (e *Error) Is(target error) bool {
+	return target == ErrNoService && e.fifo && e.Err == syscall.ENOENT
+}
+
+// Record is a supervise/status record as a client reads it: the raw bytes,
+// kept from one read to the next as runit's sv keeps its buffer, so that a
+// short read leaves the new bytes over the old ones (sv goes on printing
+// that mixture; keep it). Decode it with Status.
+type Record [StatusSize]byte
+
+// Status decodes r. Every byte value is accepted: a foreign state or want
+// byte comes out as it is.
+func (r *Record) Status() Status {
+	var st Status
+	st.UnmarshalBinary(r[:])
+	return st
+}
+
+// TermByte is byte 18 as written: 1 after runsv sent its stop signal. A
+// foreign writer may put any value there, and runit's sv tells 1 from
+// other non-zero values in one place (its skip rule for d), where
+// Status.TermSent would not.
+func (r *Record) TermByte() byte { return r[18] }
+
+// Probe tells whether a supervisor holds svdir/supervise/ok open, as sv
+// does before every command: nil if one does, ErrNotRunning if none does,
+// and an *Error otherwise (matching ErrNoService when ok does not exist).
+func Probe(svdir string) error { return ProbeAt(unix.AT_FDCWD, svdir) }
+
+// ProbeAt is Probe for the service directory dir relative to dirfd (an
+// O_PATH descriptor is enough).
+func ProbeAt(dirfd int, dir string) error {
+	path := Path(dir, OkFIFO)
+	fd, err := openWriteNB(dirfd, path)
 	if err != nil {
 		return err
 	}
-	return f.Close()
+	rawClose(fd)
+	return nil
 }
 
-// StatusError reports a supervise/status that could not be read; Op is
-// "open" or "read", as in sv's warnings.
-type StatusError struct {
-	Op  string
-	Err error
-}
-
-func (e *StatusError) Error() string { return e.Op + " supervise/status: " + e.Err.Error() }
-func (e *StatusError) Unwrap() error { return e.Err }
-
-// ReadStatusFile reads and decodes svdir/supervise/status without probing
-// the supervisor. A record that is not 20 bytes long is ErrBadFormat.
-func ReadStatusFile(svdir string) (Status, error) {
-	var st Status
-	f, err := os.OpenFile(filepath.Join(svdir, DirName, StatusFile), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+// ProbeState is Probe for a supervise directory reached by its own path
+// rather than through a service directory, such as the shared state folder
+// that StateDirName names.
+func ProbeState(superviseDir string) error {
+	fd, err := openWriteNB(unix.AT_FDCWD, superviseDir+"/"+OkFIFO)
 	if err != nil {
-		return st, &StatusError{Op: "open", Err: err}
+		return err
 	}
-	defer f.Close()
-	// Read one byte more than a record so that a longer file is refused.
-	buf := make([]byte, StatusSize+1)
-	n, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return st, &StatusError{Op: "read", Err: err}
-	}
-	if err := st.UnmarshalBinary(buf[:n]); err != nil {
-		return st, &StatusError{Op: "read", Err: err}
-	}
-	return st, nil
+	rawClose(fd)
+	return nil
 }
 
 // ReadStatus probes the supervisor of svdir and reads its status, as sv
@@ -100,20 +105,118 @@ func ReadStatus(svdir string) (Status, error) {
 	return ReadStatusFile(svdir)
 }
 
-// Send writes cmds to svdir/supervise/control in one write. It never blocks:
-// with no supervisor it returns ErrNotRunning.
-func Send(svdir string, cmds string) error {
-	f, err := openFIFOWrite(filepath.Join(svdir, DirName, ControlFIFO))
+// ReadStatusFile reads and decodes svdir/supervise/status without probing
+// the supervisor; errors are ReadRecordAt's.
+func ReadStatusFile(svdir string) (Status, error) {
+	var rec Record
+	if err := ReadRecordAt(unix.AT_FDCWD, svdir, &rec); err != nil {
+		return Status{}, err
+	}
+	return rec.Status(), nil
+}
+
+// ReadRecordAt reads the supervise/status of the service directory dir
+// (relative to dirfd) into rec with one read(2) of StatusSize bytes. A
+// failing open or read is an *Error with the errno; a read shorter than a
+// record is an *Error wrapping ErrBadFormat, and rec then holds the bytes
+// read over its previous content.
+func ReadRecordAt(dirfd int, dir string, rec *Record) error {
+	path := Path(dir, StatusFile)
+	var fd int
+	var err error
+	for {
+		fd, err = rawOpenat(dirfd, path, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return &Error{Op: "open", Path: path, Err: err}
+	}
+	var n int
+	for {
+		n, err = rawRead(fd, rec[:])
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	rawClose(fd)
+	if err != nil {
+		return &Error{Op: "read", Path: path, Err: err}
+	}
+	if n != StatusSize {
+		return &Error{Op: "read", Path: path, Err: ErrBadFormat}
+	}
+	return nil
+}
+
+// SendAt writes cmds to the supervise/control of the service directory dir
+// (relative to dirfd) in one write(2), never blocking: ErrNotRunning when
+// no supervisor reads the FIFO, otherwise an *Error for a failing open or
+// write (io.ErrShortWrite for a partial one).
+func SendAt(dirfd int, dir, cmds string) error {
+	path := Path(dir, ControlFIFO)
+	fd, err := openWriteNB(dirfd, path)
 	if err != nil {
 		return err
 	}
-	n, werr := f.Write([]byte(cmds))
-	cerr := f.Close()
-	if werr != nil {
-		return fmt.Errorf("write to supervise/control: %w", werr)
+	var n int
+	for {
+		n, err = syscall.Write(fd, []byte(cmds))
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	rawClose(fd)
+	if err != nil {
+		return &Error{Op: "write", Path: path, Err: err}
 	}
 	if n != len(cmds) {
-		return fmt.Errorf("write to supervise/control: %w", io.ErrShortWrite)
+		return &Error{Op: "write", Path: path, Err: io.ErrShortWrite}
 	}
-	return cerr
+	return nil
 }
+
+// openWriteNB opens a FIFO with O_WRONLY|O_NONBLOCK, mapping ENXIO (no
+// reader) to ErrNotRunning and other errnos to an *Error.
+func openWriteNB(dirfd int, path string) (int, error) {
+	for {
+		fd, err := rawOpenat(dirfd, path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
+		switch err {
+		case nil:
+			return fd, nil
+		case syscall.EINTR:
+			continue
+		case syscall.ENXIO:
+			return -1, ErrNotRunning
+		}
+		return -1, &Error{Op: "open", Path: path, Err: err, fifo: true}
+	}
+}
+
+// The calls below never block (FIFOs are opened O_NONBLOCK, the status file
+// is a regular file), so they are made raw: the Go scheduler then does not
+// hand the thread's P to another thread around each of the thousands of
+// calls sv makes over many services.
+
+func rawOpenat(dirfd int, path string, flags int) (int, error) {
+	p, err := unix.BytePtrFromString(path)
+	if err != nil {
+		return -1, err
+	}
+	r, _, e := unix.RawSyscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(flags), 0, 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+func rawRead(fd int, b []byte) (int, error) {
+	r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+func rawClose(fd int) { unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0) }

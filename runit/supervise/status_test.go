@@ -3,6 +3,7 @@ package supervise
 import (
 	"encoding/hex"
 	"errors"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -80,6 +81,61 @@ func TestStatLine(t *testing.T) {
 	for _, tt := range tests {
 		if got := StatLine(tt.state, tt.paused, tt.term, tt.want); got != tt.line {
 			t.Errorf("StatLine(%v,%v,%v,%c) = %q, want %q", tt.state, tt.paused, tt.term, tt.want, got, tt.line)
+		}
+	}
+}
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func TestParseTimeoutKill(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		err  error
+	}{
+		{"300", 300 * time.Millisecond, nil},
+		{"300\n", 300 * time.Millisecond, nil},
+		{"0", 0, nil},
+		{"", 0, ErrBadValue},
+		{"abc", 0, ErrBadValue},
+		{"-5", 0, ErrBadValue},
+		{"3s", 0, ErrBadValue},
+		{"99999999999999999999", 0, ErrBadValue},
+	}
+	for _, tt := range tests {
+		got, err := ParseTimeoutKill([]byte(tt.in))
+		if got != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("ParseTimeoutKill(%q) = %v, %v; want %v, %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestParseDownSignal(t *testing.T) {
+	tests := []struct {
+		in   string
+		want syscall.Signal
+		err  error
+	}{
+		{"TERM", syscall.SIGTERM, nil},
+		{"SIGINT\n", syscall.SIGINT, nil},
+		{"hup", syscall.SIGHUP, nil},
+		{"USR2", syscall.SIGUSR2, nil},
+		{"KILL", syscall.SIGKILL, nil},
+		{"STOP", 0, ErrBadValue},
+		{"SIG", 0, ErrBadValue},
+		{"15", 0, ErrBadValue},
+		{"", 0, ErrBadValue},
+	}
+	for _, tt := range tests {
+		got, err := ParseDownSignal([]byte(tt.in))
+		if got != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("ParseDownSignal(%q) = %v, %v; want %v, %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }

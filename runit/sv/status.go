@@ -85,16 +85,10 @@ func (s *run) printStatus(d dir, label string) int {
 	}
 	now := supervise.TAI64NOf(s.now).Sec
 	s.out = appendStatus(s.out, label, &s.rec, now, normallyUp)
-	if pidOf(&s.rec) != 0 {
+	if s.rec.Status().PID != 0 {
 		return shownPID
 	}
 	return shownNoPID
-}
-
-func pidOf(rec *[supervise.StatusSize]byte) uint32 {
-	var st supervise.Status
-	st.UnmarshalBinary(rec[:])
-	return uint32(st.PID)
 }
 
 // appendStatus appends to b the status line of rec for name at TAI64 second
@@ -104,9 +98,8 @@ func pidOf(rec *[supervise.StatusSize]byte) uint32 {
 //
 // An unknown state byte prints no state word; the pid part appears for
 // every state but down; a time stamp in the future gives 0s.
-func appendStatus(b []byte, name string, rec *[supervise.StatusSize]byte, now uint64, normallyUp bool) []byte {
-	var st supervise.Status
-	st.UnmarshalBinary(rec[:])
+func appendStatus(b []byte, name string, rec *supervise.Record, now uint64, normallyUp bool) []byte {
+	st := rec.Status()
 	if w := st.State.String(); w != "" {
 		b = append(b, w...)
 		b = append(b, ": "...)

@@ -10,8 +10,8 @@ import (
 )
 
 // rawRecord builds a record byte by byte, foreign values included.
-func rawRecord(since uint64, pid uint32, paused, want, term, state byte) [supervise.StatusSize]byte {
-	var r [supervise.StatusSize]byte
+func rawRecord(since uint64, pid uint32, paused, want, term, state byte) supervise.Record {
+	var r supervise.Record
 	binary.BigEndian.PutUint64(r[0:8], since)
 	binary.BigEndian.PutUint32(r[8:12], 500)
 	binary.LittleEndian.PutUint32(r[12:16], pid)
@@ -23,7 +23,7 @@ func TestAppendStatus(t *testing.T) {
 	const now = 1<<62 + 10 + 1_700_000_000
 	tests := []struct {
 		name       string
-		rec        [supervise.StatusSize]byte
+		rec        supervise.Record
 		normallyUp bool
 		want       string
 	}{

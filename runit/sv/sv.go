@@ -1,6 +1,7 @@
 package sv
 
 import (
+	"errors"
 	"io"
 	"syscall"
 	"time"
@@ -53,9 +54,9 @@ type run struct {
 	euid  int
 
 	cmd   command
-	start time.Time                  // when sv started
-	now   time.Time                  // the clock as of the last poll, as runit's tnow
-	rec   [supervise.StatusSize]byte // the last status record read (kept across reads, as in runit)
+	start time.Time        // when sv started
+	now   time.Time        // the clock as of the last poll, as runit's tnow
+	rec   supervise.Record // the last status record read (kept across reads, as in runit)
 
 	svfd  int   // the services directory, for this round
 	svErr error // why it could not be opened
@@ -258,24 +259,36 @@ func (s *run) searchable(path string) error {
 // runs (an "ok:" line for exit commands, a "fail:" line otherwise) and -1
 // after a warning.
 func (s *run) readStatus(d dir) int {
-	err := supervise.ProbeAt(d.fd)
+	err := supervise.ProbeAt(d.fd, "")
 	if err == supervise.ErrNotRunning {
 		s.notRunning(s.cmd.bytes)
 		return 0
 	}
 	if err != nil {
-		s.warn("unable to open supervise/ok", err)
+		s.warnFile(err)
 		return -1
 	}
-	if err := supervise.ReadRecordAt(d.fd, &s.rec); err != nil {
-		if se, ok := err.(*supervise.StatusError); ok {
-			s.warn("unable to "+se.Op+" supervise/status", se.Err)
-		} else {
-			s.warn("unable to read supervise/status", err)
-		}
+	if err := supervise.ReadRecordAt(d.fd, "", &s.rec); err != nil {
+		s.warnFile(err)
 		return -1
 	}
 	return 1
+}
+
+// warnFile prints runit's warning for a supervise file sv could not use:
+// "unable to open supervise/ok: ERR", "unable to write to
+// supervise/control: ERR"…
+func (s *run) warnFile(err error) {
+	var e *supervise.Error
+	if !errors.As(err, &e) {
+		s.warn("unable to use supervise", err)
+		return
+	}
+	op := e.Op
+	if op == "write" {
+		op = "write to"
+	}
+	s.warn("unable to "+op+" "+e.Path, e.Err)
 }
 
 // notRunning reports a supervisor that is gone: fine for a command starting
@@ -294,27 +307,19 @@ func (s *run) control(d dir, cmds string) int {
 	if s.readStatus(d) <= 0 {
 		return -1
 	}
-	// The skip rule compares raw bytes: want (17) with the first command
-	// byte, and for d the TERM byte (18) with exactly 1.
-	if s.rec[17] == cmds[0] && (cmds[0] != byte(supervise.CmdDown) || s.rec[18] == 1) {
+	// The skip rule compares the want byte with the first command byte,
+	// and for d the TERM byte with exactly 1.
+	if byte(s.rec.Status().Want) == cmds[0] && (cmds[0] != byte(supervise.CmdDown) || s.rec.TermByte() == 1) {
 		return 0
 	}
-	err := supervise.SendAt(d.fd, cmds)
-	switch e := err.(type) {
-	case nil:
+	err := supervise.SendAt(d.fd, "", cmds)
+	switch {
+	case err == nil:
 		return 1
-	case *supervise.ControlError:
-		if e.Op == "open" {
-			s.warn("unable to open supervise/control", e.Err)
-		} else {
-			s.warn("unable to write to supervise/control", e.Err)
-		}
+	case err == supervise.ErrNotRunning:
+		s.notRunning(cmds)
 	default:
-		if err == supervise.ErrNotRunning {
-			s.notRunning(cmds)
-		} else {
-			s.warn("unable to write to supervise/control", err)
-		}
+		s.warnFile(err)
 	}
 	return -1
 }

@@ -73,7 +73,6 @@ func (s *run) check(d dir, checks string) int {
 	if r < 0 {
 		return -1
 	}
-	var st supervise.Status
 	for i := 0; i < len(checks); i++ {
 		c := checks[i]
 		if r == 0 {
@@ -83,7 +82,7 @@ func (s *run) check(d dir, checks string) int {
 			}
 			return -1
 		}
-		st.UnmarshalBinary(s.rec[:])
+		st := s.rec.Status()
 		running := st.PID != 0
 		startSec := supervise.TAI64NOf(s.start).Sec
 		switch c {
@@ -109,7 +108,7 @@ func (s *run) check(d dir, checks string) int {
 			}
 			// Whole seconds: a restart within sv's first second may be
 			// judged on the old process. runit does so; keep it.
-			if startSec > st.Since.Sec || !running || s.rec[18] != 0 || !s.checkScript(d) {
+			if startSec > st.Since.Sec || !running || st.TermSent || !s.checkScript(d) {
 				return 0
 			}
 		case 'o':
