@@ -70,6 +70,11 @@ var treeFileSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "content"}, {Name: "source"}, {Name: "link"}, {Name: "directory"}, {Name: "mode"}},
 }
 
+// stageSchema is a stage block's: a file, never a link or a folder.
+var stageSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "content"}, {Name: "source"}, {Name: "mode"}},
+}
+
 // declareMachine keeps the machine's one system block.
 func (m *module) declareMachine(b *hcl.Block) {
 	l := m.l
@@ -104,8 +109,8 @@ func (m *module) decodeMachine(ctx *hcl.EvalContext) {
 				l.add(errDiag(a.attrs[name].Expr.Range().Ptr(), "Invalid layout path", "%s cannot be / itself.", name))
 				continue
 			}
-			if name == "supervise" && !strings.HasSuffix(p, "%s") {
-				l.add(errDiag(a.attrs[name].Expr.Range().Ptr(), "Invalid layout path", "supervise names each service's supervise folder, ending in %%s where the service's name goes, such as \"/run/runit/supervise.%%s\"; %q does not end in %%s.", p))
+			if base := path.Base(p); name == "supervise" && (base != "supervise.%s" && base != "%s" || strings.Count(p, "%") != 1 || path.Dir(p) == "/") {
+				l.add(errDiag(a.attrs[name].Expr.Range().Ptr(), "Invalid layout path", "supervise names each service's supervise folder, %%s being the service's name: DIR/supervise.%%s (runit-void's names, the log's supervise.NAME-log) or DIR/%%s (Debian's, the log's NAME.log), such as \"/run/runit/supervise.%%s\"; %q is neither.", p))
 				continue
 			}
 			mc.Paths[name], mc.PathRanges[name] = p, a.attrs[name].Expr.Range()
@@ -123,11 +128,7 @@ func (m *module) decodeMachine(ctx *hcl.EvalContext) {
 			continue
 		}
 		seen[name] = sb.DefRange
-		if f := m.decodeTreeFile(sb, name, 0o755, ctx, false); f != nil {
-			if f.IsLink || f.IsDir {
-				l.add(errDiag(&sb.DefRange, "Invalid stage script", "Stage %s is a file: give content or source.", name))
-				continue
-			}
+		if f := m.decodeTreeFile(sb, stageSchema, name, 0o755, ctx, false); f != nil {
 			mc.Stages = append(mc.Stages, f)
 		}
 	}
@@ -145,13 +146,13 @@ func contains(list []string, s string) bool {
 }
 
 // decodeTreeFile decodes a file given as it is (a service's file block, a
-// stage block) at path p: exactly one of content, source (a file beside
+// stage block) at path p, with schema: exactly one of content, source (a file beside
 // the configuration, read as bytes), link or directory, and mode (octal
 // in a string; def when not given). It returns nil after reporting an
 // error.
-func (m *module) decodeTreeFile(b *hcl.Block, p string, def uint32, ctx *hcl.EvalContext, allowEach bool) *TreeFile {
+func (m *module) decodeTreeFile(b *hcl.Block, schema *hcl.BodySchema, p string, def uint32, ctx *hcl.EvalContext, allowEach bool) *TreeFile {
 	l := m.l
-	content, diags := b.Body.Content(treeFileSchema)
+	content, diags := b.Body.Content(schema)
 	l.add(diags...)
 	a := attrs{m: m, attrs: content.Attributes, ctx: ctx, allowEach: allowEach}
 	f := &TreeFile{Path: p, Mode: def, DeclRange: b.DefRange}
@@ -166,6 +167,10 @@ func (m *module) decodeTreeFile(b *hcl.Block, p string, def uint32, ctx *hcl.Eva
 		l.add(errDiag(given[1].NameRange.Ptr(), "Conflicting file contents", "%s gives both %s (at %s) and %s; give one of content, source, link and directory.", p, given[0].Name, Pos(given[0].NameRange), given[1].Name))
 		return nil
 	case len(given) == 0:
+		if schema == stageSchema {
+			l.add(errDiag(&b.DefRange, "Missing file content", "Stage %s needs content (a string) or source (a file beside the configuration).", p))
+			return nil
+		}
 		l.add(errDiag(&b.DefRange, "Missing file content", "%s needs content (a string), source (a file beside the configuration), link (a symbolic link's target) or directory = true.", p))
 		return nil
 	}
@@ -248,7 +253,7 @@ func (m *module) serviceFileBlocks(s *Service, sd *serviceDecl, ctx *hcl.EvalCon
 			continue
 		}
 		at[p] = blk.DefRange
-		if f := m.decodeTreeFile(blk, p, 0o644, ctx, allowEach); f != nil {
+		if f := m.decodeTreeFile(blk, treeFileSchema, p, 0o644, ctx, allowEach); f != nil {
 			s.Files = append(s.Files, f)
 		}
 	}

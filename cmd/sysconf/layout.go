@@ -64,17 +64,11 @@ func (a *app) machineLayoutAt(sys *config.System, root string) (l generations.La
 			continue
 		}
 		// supervise names each state folder: DIR/supervise.%s (runit-void's
-		// names) or DIR/%s (Debian's).
-		switch dir, last := path.Split(p); last {
-		case "supervise.%s":
-			l.Supervise, l.SuperviseStyle = strings.TrimSuffix(dir, "/"), ""
-		case "%s":
-			l.Supervise, l.SuperviseStyle = strings.TrimSuffix(dir, "/"), generations.SuperviseBare
-		default:
-			rng := mc.PathRanges[k]
-			return l, "", a.layoutError(sys, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid layout path",
-				Detail:  fmt.Sprintf("supervise is DIR/supervise.%%s (runit-void's names: supervise.NAME and supervise.NAME-log) or DIR/%%s (Debian's: NAME and NAME.log), not /%s.", p),
-				Subject: &rng})
+		// names) or DIR/%s (Debian's); the config allows nothing else.
+		dir, last := path.Split(p)
+		l.Supervise, l.SuperviseStyle = strings.TrimSuffix(dir, "/"), generations.SuperviseBare
+		if last == "supervise.%s" {
+			l.SuperviseStyle = ""
 		}
 	}
 	if _, ok := mc.Paths["service"]; ok && !watchGiven {

@@ -12,8 +12,8 @@ system {
     mode    = "rwxr-xr-x" # ERROR: Invalid file mode
   }
 
-  stage "2" { # ERROR: Invalid stage script
-    link = "/etc/runit/2.orig"
+  stage "2" { # ERROR: Missing file content
+    link = "/etc/runit/2.orig" # ERROR: Unsupported argument
   }
 }
 
