@@ -9,15 +9,33 @@ GO      ?= go
 RUNIT_LINKS = runit-init runsv runsvdir runsvchdir sv chpst svlogd \
 	envdir envuidgid pgrphack setuidgid softlimit setlock
 
-.PHONY: build test lint bench install demo clean
+.PHONY: build test check fuzz lint bench man install demo clean
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
 	cd bin && for n in $(RUNIT_LINKS); do ln -sfn runit $$n; done
 
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) fuzz
+
+# Every fuzz target, found by go test -list, runs for FUZZTIME beyond its
+# seeds (which plain go test runs): long enough to catch what a change
+# breaks at the edges, short enough for every test run.
+FUZZTIME ?= 3s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+# The README's second command and CI's: installs what the tests need on a
+# Debian machine (apt-get, as root, only what is missing), fetches a kernel
+# for the VM boot test, then runs lint and every test with the boot on.
+check:
+	./.ci/check
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }
@@ -28,11 +46,28 @@ lint:
 bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=1x -timeout 60m ./...
 
-install: build
+# The manual pages: sysconf(8) and a page per subcommand from the text
+# --help prints, the runit programs' pages from their packages' doc
+# comments (runit/*/doc.go), all by sysconf's hidden man command.
+man: build
+	rm -rf bin/man
+	bin/sysconf man --src . bin/man
+
+# Installs the programs, the man pages and sysconf's shell completions
+# under $(DESTDIR)$(PREFIX), where each shell looks for them.
+install: build man
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 bin/runit $(DESTDIR)$(PREFIX)/bin/runit
 	for n in $(RUNIT_LINKS); do ln -sfn runit $(DESTDIR)$(PREFIX)/bin/$$n; done
-	test ! -f bin/sysconf || install -m 0755 bin/sysconf $(DESTDIR)$(PREFIX)/bin/sysconf
+	install -m 0755 bin/sysconf $(DESTDIR)$(PREFIX)/bin/sysconf
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 bin/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	bin/sysconf completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sysconf
+	bin/sysconf completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_sysconf
+	bin/sysconf completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sysconf.fish
 
 # The README's first command: a sandbox under a temporary --root, supervised
 # by our runit, never the host's /service.

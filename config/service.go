@@ -20,7 +20,7 @@ var serviceSchema = &hcl.BodySchema{
 		{Name: "control"}, {Name: "depends_on"}, {Name: "enabled"}, {Name: "for_each"},
 		{Name: "stop_timeout"}, {Name: "stop_signal"}, {Name: "notification_fd"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "limits"}, {Type: "log"}, {Type: "restart"}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "limits"}, {Type: "log"}, {Type: "restart"}, {Type: "file", LabelNames: []string{"path"}}},
 }
 
 var restartSchema = &hcl.BodySchema{
@@ -409,7 +409,7 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 	switch {
 	case cmdAttr != nil && runAttr != nil:
 		l.add(errDiag(runAttr.NameRange.Ptr(), "Conflicting command and run", "Service %q gives both command (at %s) and run; give one: command is exec'd as a list, run is a whole script.", full, Pos(cmdAttr.NameRange)))
-	case cmdAttr == nil && runAttr == nil:
+	case cmdAttr == nil && runAttr == nil && !hasFileBlocks(sd):
 		l.add(errDiag(&b.DefRange, "Missing command or run", "Service %q needs command (a list, exec'd) or run (a whole script).", full))
 	case hasCmd:
 		if len(cmd) == 0 || cmd[0] == "" || strings.HasPrefix(cmd[0], "-") {
@@ -427,6 +427,12 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 	}
 	s.User = a.account("user", "user")
 	s.Group = a.account("group", "group")
+	if at := a.attrs["user"]; at != nil {
+		s.UserRange = at.Expr.Range()
+	}
+	if at := a.attrs["group"]; at != nil {
+		s.GroupRange = at.Expr.Range()
+	}
 	if s.Group != "" && s.User == "" {
 		l.add(errDiag(a.attrs["group"].NameRange.Ptr(), "Group without user", "chpst -u sets the user and group together: give user as well as group."))
 	}
@@ -497,6 +503,9 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 	}
 	blockAt := map[string]hcl.Range{}
 	for _, blk := range sd.content.Blocks {
+		if blk.Type == "file" {
+			continue // serviceFileBlocks
+		}
 		if prev, ok := blockAt[blk.Type]; ok {
 			l.add(errDiag(&blk.DefRange, "Duplicate "+blk.Type+" block", "Service %q already has a %s block at %s.", full, blk.Type, Pos(prev)))
 			continue
@@ -506,12 +515,23 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 		case "limits":
 			s.Limits = m.decodeLimits(blk, ctx, allowEach)
 		case "log":
-			s.Log = m.decodeLog(blk, full, s.User, ctx, allowEach)
+			s.Log = m.decodeLog(blk, full, ctx, allowEach)
 		case "restart":
 			s.Restart = m.decodeRestart(blk, ctx, allowEach)
 		}
 	}
+	m.serviceFileBlocks(s, sd, ctx, allowEach)
 	l.services = append(l.services, inst)
+}
+
+// hasFileBlocks reports whether a service gives its files as they are.
+func hasFileBlocks(sd *serviceDecl) bool {
+	for _, blk := range sd.content.Blocks {
+		if blk.Type == "file" {
+			return true
+		}
+	}
+	return false
 }
 
 func validEnvName(s string) bool {
@@ -545,12 +565,12 @@ func (m *module) decodeLimits(b *hcl.Block, ctx *hcl.EvalContext, allowEach bool
 	return lim
 }
 
-func (m *module) decodeLog(b *hcl.Block, full, user string, ctx *hcl.EvalContext, allowEach bool) *Log {
+func (m *module) decodeLog(b *hcl.Block, full string, ctx *hcl.EvalContext, allowEach bool) *Log {
 	l := m.l
 	content, diags := b.Body.Content(logSchema)
 	l.add(diags...)
 	a := attrs{m: m, attrs: content.Attributes, ctx: ctx, allowEach: allowEach}
-	lg := &Log{Dir: DefaultLogDir + "/" + full, Timestamps: TimestampsUTC, User: user, DeclRange: b.DefRange}
+	lg := &Log{Dir: DefaultLogDir + "/" + full, Timestamps: TimestampsUTC, DeclRange: b.DefRange}
 	if d, ok := a.absPath("dir", "Invalid log directory"); ok {
 		if d == "/" {
 			l.add(errDiag(a.attrs["dir"].Expr.Range().Ptr(), "Invalid log directory", "The log directory cannot be / itself."))

@@ -1,13 +1,15 @@
 package main
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 )
 
 // cgroupBoot makes the VM's stage 1 mount cgroup v2 and create the sysconf
 // subtree (what turns containment on), and declares a service whose
-// escaper leaves its process group and session, and a test, run by the
-// watcher once every service runs, that reads the cgroups, stops the
+// escaper leaves its process group and session, and a test, typed on the
+// console once every service runs, that reads the cgroups, stops the
 // service and powers off.
 const cgroupBoot = `
 boot {
@@ -66,7 +68,15 @@ service "cgtest" {
 // session, which a process-group kill would miss.
 func TestBuildVMCgroups(t *testing.T) {
 	kernel := requireVM(t)
-	console, code := bootExample(t, kernel, "/etc/sv/cgtest/run", cgroupBoot, false)
+	console, code := bootExample(t, kernel, "true", cgroupBoot,
+		consoleStep{"ALL-SERVICES-UP", "sysconf status | sed 's/^/ST-/'; echo STATUS-$((1+1))\n"},
+		consoleStep{"STATUS-2", "/etc/sv/cgtest/run\n"})
+	if !regexp.MustCompile(`(?m)^ST-contained +run +[0-9]+ .*memory [0-9.]+MiB, 2 tasks`).MatchString(console) {
+		t.Errorf("sysconf status in the VM shows no memory and task count for contained")
+	}
+	if strings.Contains(console, "ST-note: no service has a cgroup") {
+		t.Errorf("sysconf status in the VM says no service has a cgroup")
+	}
 	wantConsole(t, console, code,
 		"CGFILE /sys/fs/cgroup/sysconf/contained\n",
 		"RUN-CG 0::/sysconf/contained\n",

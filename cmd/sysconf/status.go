@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,7 +29,7 @@ current generation's.`,
 			return a.status(asJSON, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the services' state as JSON")
 	return cmd
 }
 
@@ -48,12 +47,10 @@ func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
 		return err
 	}
 	if asJSON {
-		b, err := json.MarshalIndent(st, "", "  ")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s\n", b)
-		return nil
+		return writeJSON(stdout, struct {
+			FormatVersion int `json:"format_version"`
+			*generations.Status
+		}{jsonFormat, st})
 	}
 	fmt.Fprintf(stdout, "generation %d, runlevel %s, boot default %d\n", st.Generation, st.Level, st.Boot)
 	if st.Interrupted {
@@ -122,7 +119,9 @@ func usage(mem, tasks int64) string {
 	if mem >= 0 {
 		m = fmt.Sprintf("memory %.1fMiB", float64(mem)/(1<<20))
 	}
-	if tasks >= 0 {
+	if tasks == 1 {
+		n = "1 task"
+	} else if tasks >= 0 {
 		n = fmt.Sprintf("%d tasks", tasks)
 	}
 	return m + ", " + n
