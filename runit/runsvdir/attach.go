@@ -48,36 +48,103 @@ func dial(name string) (int, error) {
 	return fd, nil
 }
 
-// spawnHost binds the host's socket itself and hands it over as fd 3, so
-// the host is reachable the moment it exists and two runsvdirs racing to
-// start one get one (the loser's bind fails with EADDRINUSE).
+// spawnHost binds the host's socket and serves it from this process: the
+// supervisors run here, beside the scanner (docs/runsvdir.md). Binding
+// first means two runsvdirs racing to host DIR get one host (the loser's
+// bind fails with EADDRINUSE, and it attaches to the winner's).
 func (s *scanner) spawnHost(name string) error {
 	lfd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
-	defer syscall.Close(lfd)
 	if err := syscall.Bind(lfd, &syscall.SockaddrUnix{Name: name}); err != nil {
+		syscall.Close(lfd)
 		return err
 	}
 	if err := syscall.Listen(lfd, 64); err != nil {
+		syscall.Close(lfd)
 		return err
 	}
-	pid, err := syscall.ForkExec("/proc/self/exe", []string{HostName, s.absDir}, &syscall.ProcAttr{
+	s.local, s.lfd = newHost(s.absDir), lfd
+	s.local.listen(lfd)
+	return nil
+}
+
+// dialFD connects to the address the listening socket lfd is bound to.
+func dialFD(lfd int) (int, error) {
+	sa, err := syscall.Getsockname(lfd)
+	if err != nil {
+		return -1, err
+	}
+	u, ok := sa.(*syscall.SockaddrUnix)
+	if !ok {
+		return -1, syscall.EAFNOSUPPORT
+	}
+	return dial(u.Name)
+}
+
+// succeed hands the supervisors of this process to a successor host
+// process, for runit's contract on SIGTERM (runsvdir exits at once, every
+// supervisor lives on) and SIGHUP (runsvdir exits at once, every
+// supervisor stops its service and exits). The supervisors detach, leaving
+// their services running and their supervise/status as it is; the
+// successor (argv[0] runsvdir-host, the listening socket as fd 3) opens
+// each service again, adopting what runs by pidfd and keeping the wanted
+// state, and is the host a later runsvdir attaches to. On SIGTERM succeed
+// returns once the successor answers sv for every service (its Opens have
+// returned), so that runit-init's stage 3 finds them; at most after 10 s.
+func (s *scanner) succeed(hup bool) {
+	hs := s.local.detachAll(s.lfd, time.Now().Add(5*time.Second))
+	if len(hs) == 0 {
+		return // nothing to hand over
+	}
+	// Our child until we exit, then init's, as runit's runsvs are.
+	_, err := syscall.ForkExec("/proc/self/exe", []string{HostName, s.absDir}, &syscall.ProcAttr{
 		Dir:   "/",
 		Env:   os.Environ(),
-		Files: []uintptr{0, 1, 2, uintptr(lfd)},
-		// -P: the host leads a session of its own, and so do not the
-		// services but the whole supervision tree (see docs/runsvdir.md).
+		Files: []uintptr{0, 1, 2, uintptr(s.lfd)},
+		// -P: the successor leads a session of its own (docs/runsvdir.md).
 		Sys: &syscall.SysProcAttr{Setsid: s.setsid},
 	})
 	if err != nil {
-		return err
+		s.warn("unable to start the successor supervisor host", err)
+		return
 	}
-	// The host is our child until we exit; the loop reaps it if it goes
-	// first (a goroutine blocked in wait4 would hold a thread).
-	s.hostPIDs = append(s.hostPIDs, pid)
-	return nil
+	fd, err := dialFD(s.lfd)
+	if err != nil {
+		s.warn("unable to reach the successor supervisor host", err)
+		return
+	}
+	defer syscall.Close(fd)
+	tv := unix.Timeval{Sec: 10}
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	for _, x := range hs {
+		if err := sendPacket(fd, encode(append(append([]string{msgTake}, x.k.fields()...), x.name, x.path)...), -1); err != nil {
+			s.warn("unable to hand over to the successor supervisor host", err)
+			return
+		}
+		if x.exiting && !hup {
+			sendPacket(fd, encode(append([]string{msgExit}, x.k.fields()...)...), -1)
+		}
+	}
+	if hup {
+		sendPacket(fd, encode(msgHup), -1)
+		return
+	}
+	if err := sendPacket(fd, encode(msgSync), -1); err != nil {
+		return
+	}
+	c := &conn{fd: fd}
+	for {
+		m, pfd, err := c.recv()
+		if pfd >= 0 {
+			syscall.Close(pfd)
+		}
+		if err != nil || m[0] == msgSynced {
+			return
+		}
+	}
 }
 
 // hello sends our fd 2 to the host and reads its list of supervisors.

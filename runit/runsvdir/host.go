@@ -21,6 +21,7 @@ import (
 // hostSup is one supervisor goroutine of the host.
 type hostSup struct {
 	name    string
+	path    string            // DIR/NAME as the scanner gave it
 	sup     *runsv.Supervisor // nil while Open runs
 	exiting bool              // Exit was asked for (before or after Open)
 }
@@ -42,6 +43,10 @@ type host struct {
 	stopping  bool // SIGTERM: no new supervisors
 	nofileMax uint64
 	opening   chan struct{} // bounds concurrent runsv.Open calls
+	opens     int           // supervisors whose Open has not returned yet
+	syncs     []*conn       // asked for sync, answered when opens is 0
+	detaching bool          // handing over to a successor: Detach every supervisor
+	changed   chan struct{} // a supervisor ended (detachAll waits on it)
 	trim      *time.Timer   // returns the garbage of a burst of starts to the kernel
 
 	done     chan struct{} // closed when the host is to end; HostMain then returns
@@ -66,19 +71,7 @@ func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 	syscall.CloseOnExec(lfd)
 	// A runsvdir that went away leaves fd 2 a pipe without reader.
 	signal.Ignore(syscall.SIGPIPE)
-	h := &host{
-		dir:      args[1],
-		stderr:   &fdWriter{fd: 2},
-		reaper:   reaper.New(nil),
-		handoffs: runsv.NewHandoffs(),
-		sups:     make(map[key]*hostSup),
-		conns:    make(map[*conn]bool),
-		// Every goroutine blocked in a syscall holds an OS thread, and Go
-		// never gives threads back: a burst of 5,000 Opens must not leave
-		// thousands of idle threads behind.
-		opening: make(chan struct{}, 2),
-		done:    make(chan struct{}),
-	}
+	h := newHost(args[1])
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	defer signal.Stop(term)
@@ -102,11 +95,7 @@ func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 		}
 	})
 	defer idle.Stop()
-	accepted := make(chan struct{})
-	go func() {
-		defer close(accepted)
-		h.accept(lfd)
-	}()
+	accepted := h.listen(lfd)
 	<-h.done
 	// Shutting the listening socket down ends the accept loop's Accept4
 	// (EINVAL); its descriptor is closed only once the loop has returned,
@@ -123,17 +112,54 @@ func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 	return 0
 }
 
+// newHost returns a host of the supervisors of DIR (absolute).
+func newHost(dir string) *host {
+	return &host{
+		dir:      dir,
+		stderr:   &fdWriter{fd: 2},
+		reaper:   reaper.New(nil),
+		handoffs: runsv.NewHandoffs(),
+		sups:     make(map[key]*hostSup),
+		conns:    make(map[*conn]bool),
+		// Every goroutine blocked in a syscall holds an OS thread, and Go
+		// never gives threads back: a burst of 5,000 Opens must not leave
+		// thousands of idle threads behind.
+		opening: make(chan struct{}, 2),
+		done:    make(chan struct{}),
+		changed: make(chan struct{}, 1),
+	}
+}
+
+// listen serves runsvdir connections on lfd; the channel is closed when
+// the accept loop has returned.
+func (h *host) listen(lfd int) <-chan struct{} {
+	accepted := make(chan struct{})
+	go func() {
+		defer close(accepted)
+		h.accept(lfd)
+	}()
+	return accepted
+}
+
 // accept takes runsvdir connections on lfd until the host is done.
 func (h *host) accept(lfd int) {
 	for {
 		fd, _, err := syscall.Accept4(lfd, syscall.SOCK_CLOEXEC)
+		h.mu.Lock()
+		detaching := h.detaching
+		h.mu.Unlock()
 		select {
 		case <-h.done:
+			detaching = true
+		default:
+		}
+		if detaching {
+			// The successor accepts from now on (stopAccept's wake-up
+			// connection ends up here).
 			if err == nil {
 				syscall.Close(fd)
 			}
 			return
-		default:
 		}
 		if err == syscall.EINTR || err == syscall.ECONNABORTED {
 			continue
@@ -209,7 +235,7 @@ func (h *host) serve(c *conn) {
 			}
 			h.mu.Unlock()
 			c.send(msgReady)
-		case msgStart:
+		case msgStart, msgTake:
 			if len(m) != 5 {
 				continue
 			}
@@ -217,7 +243,15 @@ func (h *host) serve(c *conn) {
 			if err != nil {
 				continue
 			}
-			h.start(k, m[3], m[4])
+			h.start(k, m[3], m[4], m[0] == msgTake)
+		case msgSync:
+			h.mu.Lock()
+			if h.opens == 0 {
+				c.send(msgSynced)
+			} else {
+				h.syncs = append(h.syncs, c)
+			}
+			h.mu.Unlock()
 		case msgExit:
 			if k, err := parseKey(m[1:]); err == nil {
 				h.exit(k)
@@ -235,14 +269,15 @@ func (h *host) serve(c *conn) {
 	}
 }
 
-func (h *host) start(k key, name, path string) {
+func (h *host) start(k key, name, path string, inherit bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.sups[k]; ok || h.stopping {
 		return
 	}
-	s := &hostSup{name: name}
+	s := &hostSup{name: name, path: path}
 	h.sups[k] = s
+	h.opens++
 	h.raiseNofileLocked()
 	// Supervision is idle once started: give the start-up garbage back
 	// rather than keep it as resident heap (PSS is what this design saves).
@@ -251,7 +286,7 @@ func (h *host) start(k key, name, path string) {
 	} else {
 		h.trim.Reset(500 * time.Millisecond)
 	}
-	go h.run(k, s, path)
+	go h.run(k, s, inherit)
 }
 
 func (h *host) exit(k key) {
@@ -282,7 +317,7 @@ func (h *host) terminate() {
 }
 
 // run is one supervisor's goroutine: runsv's life, from Open to exit.
-func (h *host) run(k key, s *hostSup, path string) {
+func (h *host) run(k key, s *hostSup, inherit bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			// A bug in one supervisor must not take the others down: report
@@ -295,19 +330,33 @@ func (h *host) run(k key, s *hostSup, path string) {
 			c.send(append([]string{msgGone}, k.fields()...)...)
 		}
 		h.mu.Unlock()
+		select {
+		case h.changed <- struct{}{}:
+		default:
+		}
 		h.maybeExit()
 	}()
 	// Resolve the entry now: runsv would chdir into it, so a later swap of
 	// the symlink DIR is reached through must not move the supervisor.
 	h.opening <- struct{}{}
-	sup, ok := h.open(k, s, path)
+	sup, ok := h.open(k, s, inherit)
 	<-h.opening
+	h.mu.Lock()
+	h.opens--
+	if h.opens == 0 {
+		for _, c := range h.syncs {
+			c.send(msgSynced)
+		}
+		h.syncs = nil
+	}
 	if !ok {
+		h.mu.Unlock()
 		return
 	}
-	h.mu.Lock()
 	s.sup = sup
-	if s.exiting {
+	if h.detaching {
+		sup.Detach()
+	} else if s.exiting {
 		sup.Exit()
 	}
 	h.mu.Unlock()
@@ -315,8 +364,8 @@ func (h *host) run(k key, s *hostSup, path string) {
 }
 
 // open resolves the entry and performs runsv's startup for it.
-func (h *host) open(k key, s *hostSup, path string) (*runsv.Supervisor, bool) {
-	real, err := filepath.EvalSymlinks(path)
+func (h *host) open(k key, s *hostSup, inherit bool) (*runsv.Supervisor, bool) {
+	real, err := filepath.EvalSymlinks(s.path)
 	if err != nil {
 		fmt.Fprintf(h.stderr, "runsv %s: fatal: unable to change to directory: %s\n", s.name, errtext.Text(err))
 		return nil, false
@@ -327,19 +376,64 @@ func (h *host) open(k key, s *hostSup, path string) (*runsv.Supervisor, bool) {
 		return nil, false
 	}
 	sup, err := runsv.Open(runsv.Config{
-		Dir:      real,
-		Name:     s.name,
-		Stderr:   h.stderr,
-		StderrFD: 2,
-		Reaper:   h.reaper,
-		Env:      os.Environ(),
-		Handoffs: h.handoffs,
+		Dir:         real,
+		Name:        s.name,
+		Stderr:      h.stderr,
+		StderrFD:    2,
+		Reaper:      h.reaper,
+		Env:         os.Environ(),
+		Handoffs:    h.handoffs,
+		InheritWant: inherit,
 	})
 	if err != nil {
 		fmt.Fprintf(h.stderr, "runsv %s: fatal: %s\n", s.name, err)
 		return nil, false
 	}
 	return sup, true
+}
+
+// handed is a supervisor detachAll let go: the successor takes it over.
+type handed struct {
+	k          key
+	name, path string
+	exiting    bool
+}
+
+// detachAll lets every supervisor go without stopping its service
+// (runsv.Supervisor.Detach) and waits, at most until deadline, until all
+// have closed their descriptors and released their locks, so that a
+// successor can open them. It returns what they supervised. No supervisor
+// starts afterwards, and the accept loop on lfd returns.
+func (h *host) detachAll(lfd int, deadline time.Time) []handed {
+	h.mu.Lock()
+	h.stopping, h.detaching = true, true
+	var hs []handed
+	for k, s := range h.sups {
+		hs = append(hs, handed{k: k, name: s.name, path: s.path, exiting: s.exiting})
+		if s.sup != nil {
+			s.sup.Detach()
+		}
+	}
+	h.mu.Unlock()
+	// The accept loop sees detaching at its next connection: make one.
+	if fd, err := dialFD(lfd); err == nil {
+		syscall.Close(fd)
+	}
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for {
+		h.mu.Lock()
+		n := len(h.sups)
+		h.mu.Unlock()
+		if n == 0 {
+			return hs
+		}
+		select {
+		case <-h.changed:
+		case <-timer.C:
+			return hs
+		}
+	}
 }
 
 // maybeExit ends the host once no runsvdir is attached and no supervisor is

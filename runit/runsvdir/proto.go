@@ -21,17 +21,24 @@ import (
 //	                 start DEV INO NAME PATH
 //	                 exit DEV INO
 //	                 hup
+//	                 take DEV INO NAME PATH (start, keeping the wanted state
+//	                                  in supervise/status: a handover)
+//	                 sync             (answered by synced once every Open
+//	                                  asked for so far has returned)
 //	host → scanner   have DEV INO NAME (a living supervisor, answer to hello)
 //	                 ready            (end of the have list)
 //	                 gone DEV INO     (that supervisor has exited)
 const (
-	msgHello = "hello"
-	msgStart = "start"
-	msgExit  = "exit"
-	msgHup   = "hup"
-	msgHave  = "have"
-	msgReady = "ready"
-	msgGone  = "gone"
+	msgHello  = "hello"
+	msgStart  = "start"
+	msgExit   = "exit"
+	msgHup    = "hup"
+	msgHave   = "have"
+	msgReady  = "ready"
+	msgGone   = "gone"
+	msgTake   = "take"
+	msgSync   = "sync"
+	msgSynced = "synced"
 )
 
 // HostName is the program name the supervisor host runs under; cmd/runit

@@ -35,6 +35,8 @@ type scanner struct {
 	forced bool // Debian's SIGALRM
 
 	host     *conn
+	local    *host // the supervisors, when this process hosts them
+	lfd      int   // local's listening socket
 	hostPIDs []int // hosts we started and have not reaped
 	events   chan hostEvent
 	watch    *watcher
@@ -144,10 +146,16 @@ func Main(args []string, _ io.Reader, _, stderr io.Writer) int {
 			timer.Stop()
 			switch sig {
 			case syscall.SIGTERM:
-				// Every supervisor lives on in the host (spec §3.5).
+				// Every supervisor lives on (spec §3.5): in a successor
+				// when they are ours, in the host we attached to if not.
+				if s.local != nil {
+					s.succeed(false)
+				}
 				return 0
 			case syscall.SIGHUP:
-				if s.host != nil {
+				if s.local != nil {
+					s.succeed(true)
+				} else if s.host != nil {
 					s.host.send(msgHup)
 					s.host.flush()
 				}
