@@ -47,7 +47,6 @@ type host struct {
 	syncs     []*conn       // asked for sync, answered when opens is 0
 	detaching bool          // handing over to a successor: Detach every supervisor
 	changed   chan struct{} // a supervisor ended (detachAll waits on it)
-	trim      *time.Timer   // returns the garbage of a burst of starts to the kernel
 
 	done     chan struct{} // closed when the host is to end; HostMain then returns
 	doneOnce sync.Once
@@ -281,11 +280,7 @@ func (h *host) start(k key, name, path string, inherit bool) {
 	h.raiseNofileLocked()
 	// Supervision is idle once started: give the start-up garbage back
 	// rather than keep it as resident heap (PSS is what this design saves).
-	if h.trim == nil {
-		h.trim = time.AfterFunc(500*time.Millisecond, debug.FreeOSMemory)
-	} else {
-		h.trim.Reset(500 * time.Millisecond)
-	}
+	trimLater()
 	go h.run(k, s, inherit)
 }
 

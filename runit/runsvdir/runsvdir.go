@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -30,7 +29,6 @@ type scanner struct {
 	warnw  io.Writer
 
 	table  map[key]*entry
-	trim   *time.Timer
 	check  bool // rescan at the next wake-up, one second away
 	forced bool // Debian's SIGALRM
 
@@ -261,7 +259,7 @@ func (s *scanner) rescan() {
 
 // scan is runit's runsvdir() (spec §3.3) with the host doing the starting.
 func (s *scanner) scan() {
-	defer s.trimLater()
+	defer trimLater()
 	fd, err := syscall.Open(s.absDir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		s.warn("unable to change directory to "+s.dir, err)
@@ -393,13 +391,4 @@ func (s *scanner) reap() {
 		}
 	}
 	s.hostPIDs = left
-}
-
-// trimLater returns a scan's garbage to the kernel once scans calm down.
-func (s *scanner) trimLater() {
-	if s.trim == nil {
-		s.trim = time.AfterFunc(500*time.Millisecond, debug.FreeOSMemory)
-	} else {
-		s.trim.Reset(500 * time.Millisecond)
-	}
 }
