@@ -171,6 +171,34 @@ func BenchmarkMemory(b *testing.B) {
 			report(b, fmt.Sprintf("memory at %d services", n), total[0], total[1], "MB")
 		})
 	}
+	kB := idleGoFloor(b)
+	b.ReportMetric(float64(kB)/1000, "go-floor-MB")
+	fmt.Printf("runsvdir memory floor: a Go program that only waits for a signal, %d kB PSS+page tables\n", kB)
+}
+
+// idleGoFloor starts a Go program that does nothing but wait for SIGTERM
+// (built here, as small as Go makes it) and returns its PSS plus page
+// tables in kB, once its start-up is a second past: what any Go
+// supervision process costs before it supervises anything.
+func idleGoFloor(b *testing.B) int {
+	dir := b.TempDir()
+	src := "package main\n\nimport (\n\t\"os\"\n\t\"os/signal\"\n\t\"syscall\"\n)\n\nfunc main() {\n\tc := make(chan os.Signal, 1)\n\tsignal.Notify(c, syscall.SIGTERM)\n\t<-c\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module idle\n\ngo 1.22\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", "idle", ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build idle: %v\n%s", err, out)
+	}
+	p := testenv.Start(b, exec.Command(filepath.Join(dir, "idle")))
+	time.Sleep(time.Second) // not a wait for an event: past the runtime's start-up
+	pid := p.PID()
+	return procKB(b, fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:") + procKB(b, fmt.Sprintf("/proc/%d/status", pid), "VmPTE:")
 }
 
 func BenchmarkPickup100(b *testing.B) {
