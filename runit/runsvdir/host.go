@@ -336,17 +336,8 @@ func (h *host) run(k key, s *hostSup, inherit bool) {
 	}()
 	// Resolve the entry now: runsv would chdir into it, so a later swap of
 	// the symlink DIR is reached through must not move the supervisor.
-	h.opening <- struct{}{}
-	sup, ok := h.open(k, s, inherit)
-	<-h.opening
+	sup, ok := h.openCounted(k, s, inherit)
 	h.mu.Lock()
-	h.opens--
-	if h.opens == 0 {
-		for _, c := range h.syncs {
-			c.send(msgSynced)
-		}
-		h.syncs = nil
-	}
 	if !ok {
 		h.mu.Unlock()
 		return
@@ -359,6 +350,26 @@ func (h *host) run(k key, s *hostSup, inherit bool) {
 	}
 	h.mu.Unlock()
 	sup.Run()
+}
+
+// openCounted is open at most len(h.opening) at a time, counted in
+// h.opens for sync; the count and the slot are given back even if Open
+// panics.
+func (h *host) openCounted(k key, s *hostSup, inherit bool) (*runsv.Supervisor, bool) {
+	h.opening <- struct{}{}
+	defer func() {
+		<-h.opening
+		h.mu.Lock()
+		h.opens--
+		if h.opens == 0 {
+			for _, c := range h.syncs {
+				c.send(msgSynced)
+			}
+			h.syncs = nil
+		}
+		h.mu.Unlock()
+	}()
+	return h.open(k, s, inherit)
 }
 
 // open resolves the entry and performs runsv's startup for it.
