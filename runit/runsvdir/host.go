@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -29,7 +30,8 @@ type hostSup struct {
 
 // host is the supervisor-host process: one runsv.Supervisor per service.
 type host struct {
-	dir    string // DIR, absolute, for messages
+	dir    string   // DIR, absolute, for messages
+	env    []string // every service's environment, one copy for all (read only)
 	stderr *fdWriter
 	reaper *reaper.Reaper
 	// handoffs passes a service from the supervisor of a replaced
@@ -116,6 +118,7 @@ func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 func newHost(dir string) *host {
 	return &host{
 		dir:      dir,
+		env:      slices.Clip(os.Environ()),
 		stderr:   &fdWriter{fd: 2},
 		reaper:   reaper.New(nil),
 		handoffs: runsv.NewHandoffs(),
@@ -389,7 +392,7 @@ func (h *host) open(k key, s *hostSup, inherit bool) (*runsv.Supervisor, bool) {
 		Stderr:      h.stderr,
 		StderrFD:    2,
 		Reaper:      h.reaper,
-		Env:         os.Environ(),
+		Env:         h.env,
 		Handoffs:    h.handoffs,
 		InheritWant: inherit,
 	})
