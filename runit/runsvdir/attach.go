@@ -25,7 +25,21 @@ func (s *scanner) attach() error {
 				syscall.Close(fd)
 				return fmt.Errorf("the supervisor host socket %s belongs to another user", name)
 			}
-			return s.hello(fd)
+			if s.local == nil {
+				took, err := s.reclaim(fd)
+				if err != nil {
+					syscall.Close(fd)
+					return err
+				}
+				if took {
+					continue // our own host now: attach to it
+				}
+			}
+			if err := s.hello(fd); err != nil {
+				return err
+			}
+			s.retake()
+			return nil
 		}
 		if try == 3 || (err != syscall.ECONNREFUSED && err != syscall.ENOENT) {
 			return err
@@ -68,6 +82,78 @@ func (s *scanner) spawnHost(name string) error {
 	s.local, s.lfd = newHost(s.absDir), lfd
 	s.local.listen(lfd)
 	return nil
+}
+
+// reclaim asks the host on fd to yield: a successor (left by a runsvdir's
+// SIGTERM) detaches its supervisors, lists them and sends its listening
+// socket, which this process serves from then on; retake, once attached,
+// has the services taken over. Any other host answers stay, and fd is then
+// attached as usual.
+func (s *scanner) reclaim(fd int) (bool, error) {
+	// A host of an earlier sysconf ignores yield: no answer within a
+	// second is a stay (hello then waits for its answers as usual).
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 1})
+	if err := sendPacket(fd, encode(msgYield), -1); err != nil {
+		return false, err
+	}
+	c := &conn{fd: fd}
+	var held []handed
+	for {
+		m, pfd, err := c.recv()
+		if err == syscall.EAGAIN && held == nil {
+			return false, nil
+		}
+		if err != nil {
+			if err == syscall.EAGAIN {
+				err = errors.New("supervisor host does not answer")
+			}
+			return false, err
+		}
+		switch m[0] {
+		case msgStay:
+			return false, nil
+		case msgYieldOK:
+			// Detaching 500 supervisors takes a while.
+			held = []handed{}
+			unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 10})
+		case msgHeld:
+			if len(m) == 6 {
+				if k, err := parseKey(m[1:]); err == nil {
+					held = append(held, handed{k: k, name: m[3], path: m[4], exiting: m[5] == "1"})
+				}
+			}
+		case msgYielded:
+			if pfd < 0 {
+				return false, errors.New("supervisor host yielded no socket")
+			}
+			syscall.Close(fd)
+			s.local, s.lfd = newHost(s.absDir), pfd
+			s.local.listen(pfd)
+			s.held = held
+			return true, nil
+		}
+		if pfd >= 0 {
+			syscall.Close(pfd)
+		}
+	}
+}
+
+// retake has the host take over what a yielding successor held.
+func (s *scanner) retake() {
+	now := time.Now()
+	for _, x := range s.held {
+		e := s.table[x.k]
+		if e == nil {
+			e = &entry{name: x.name}
+			s.table[x.k] = e
+		}
+		e.running, e.started = true, now
+		s.host.send(append(append([]string{msgTake}, x.k.fields()...), x.name, x.path)...)
+		if x.exiting {
+			s.host.send(append([]string{msgExit}, x.k.fields()...)...)
+		}
+	}
+	s.held = nil
 }
 
 // dialFD connects to the address the listening socket lfd is bound to.

@@ -49,6 +49,10 @@ type host struct {
 	opens     int           // supervisors whose Open has not returned yet
 	syncs     []*conn       // asked for sync, answered when opens is 0
 	detaching bool          // handing over to a successor: Detach every supervisor
+	successor bool          // a runsvdir-host process (HostMain): it may yield
+	lfd       int           // the listening socket
+	yielding  bool          // handing everything to a runsvdir: do not exit on the way
+	yielded   bool          // the listening socket is the runsvdir's now
 	changed   chan struct{} // a supervisor ended (detachAll waits on it)
 
 	done     chan struct{} // closed when the host is to end; HostMain then returns
@@ -74,6 +78,7 @@ func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 	// A runsvdir that went away leaves fd 2 a pipe without reader.
 	signal.Ignore(syscall.SIGPIPE)
 	h := newHost(args[1])
+	h.successor, h.lfd = true, lfd
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	defer signal.Stop(term)
@@ -103,7 +108,14 @@ func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 	// (EINVAL); its descriptor is closed only once the loop has returned,
 	// so that it cannot accept on a number reused meanwhile. The
 	// connections are shut down too: their readers return.
-	unix.Shutdown(lfd, unix.SHUT_RDWR)
+	h.mu.Lock()
+	yielded := h.yielded
+	h.mu.Unlock()
+	if !yielded {
+		// (After a yield the accept loop has returned already, and the
+		// socket, shared with the runsvdir, must keep listening.)
+		unix.Shutdown(lfd, unix.SHUT_RDWR)
+	}
 	<-accepted
 	syscall.Close(lfd)
 	h.mu.Lock()
@@ -267,6 +279,13 @@ func (h *host) serve(c *conn) {
 				h.exitLocked(k)
 			}
 			h.mu.Unlock()
+		case msgYield:
+			if !h.successor {
+				c.send(msgStay)
+				continue
+			}
+			h.yield(c)
+			return
 		}
 		if fd >= 0 && m[0] != msgHello {
 			syscall.Close(fd)
@@ -470,10 +489,42 @@ func (h *host) detachAll(lfd int, deadline time.Time) []handed {
 	}
 }
 
+// yield hands every supervisor and the listening socket to the runsvdir on
+// c, which hosts them from then on (one process again), and ends the host:
+// the same detach as a runsvdir's on SIGTERM, the other way round.
+func (h *host) yield(c *conn) {
+	c.sendPacketFD(encode(msgYieldOK), -1)
+	h.mu.Lock()
+	h.yielding = true
+	h.mu.Unlock()
+	hs := h.detachAll(h.lfd, time.Now().Add(5*time.Second))
+	for _, x := range hs {
+		exiting := "0"
+		if x.exiting {
+			exiting = "1"
+		}
+		if c.sendPacketFD(encode(append(append([]string{msgHeld}, x.k.fields()...), x.name, x.path, exiting)...), -1) != nil {
+			break
+		}
+	}
+	if c.sendPacketFD(encode(msgYielded), h.lfd) == nil {
+		h.mu.Lock()
+		h.yielded = true
+		h.mu.Unlock()
+	}
+	// Yielded or not (the runsvdir went away: the next one adopts the
+	// services), this host is done.
+	h.finish()
+}
+
 // maybeExit ends the host once no runsvdir is attached and no supervisor is
 // left; a host that was never attached waits for its runsvdir.
 func (h *host) maybeExit() {
 	h.mu.Lock()
+	if h.yielding {
+		h.mu.Unlock()
+		return // yield ends the host itself
+	}
 	done := len(h.sups) == 0 && (h.stopping || (h.everConn && len(h.conns) == 0))
 	h.mu.Unlock()
 	if done {

@@ -33,9 +33,10 @@ type scanner struct {
 	forced bool // Debian's SIGALRM
 
 	host     *conn
-	local    *host // the supervisors, when this process hosts them
-	lfd      int   // local's listening socket
-	hostPIDs []int // hosts we started and have not reaped
+	local    *host    // the supervisors, when this process hosts them
+	lfd      int      // local's listening socket
+	held     []handed // what a yielding successor held, for retake
+	hostPIDs []int    // hosts we started and have not reaped
 	events   chan hostEvent
 	watch    *watcher
 	last     struct {
