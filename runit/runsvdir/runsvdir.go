@@ -32,14 +32,13 @@ type scanner struct {
 	check  bool // rescan at the next wake-up, one second away
 	forced bool // Debian's SIGALRM
 
-	host     *conn
-	local    *host    // the supervisors, when this process hosts them
-	lfd      int      // local's listening socket
-	held     []handed // what a yielding successor held, for retake
-	hostPIDs []int    // hosts we started and have not reaped
-	events   chan hostEvent
-	watch    *watcher
-	last     struct {
+	host   *conn
+	local  *host    // the supervisors, when this process hosts them
+	lfd    int      // local's listening socket
+	held   []handed // what a yielding successor held, for retake
+	events chan hostEvent
+	watch  *watcher
+	last   struct {
 		key   key
 		mtime syscall.Timespec
 	}
@@ -227,7 +226,6 @@ func (s *scanner) setupLog() (*os.File, error) {
 // tick is the periodic fallback of runit's loop (spec §3.4): rescan when
 // asked to, or when DIR's mtime, inode or device changed.
 func (s *scanner) tick() {
-	s.reap()
 	var st syscall.Stat_t
 	if err := syscall.Stat(s.absDir, &st); err != nil {
 		s.warn("unable to stat "+s.dir, err)
@@ -351,7 +349,6 @@ func (s *scanner) hostEvent(ev hostEvent) {
 		// The host died (SIGKILL, say): a new one adopts what still runs.
 		s.warnx("supervisor host exited, starting a new one.")
 		s.host = nil
-		s.reap()
 		for _, e := range s.table {
 			e.running = false
 		}
@@ -380,16 +377,4 @@ func (s *scanner) writeForced() {
 	if _, err := syscall.Write(fd, []byte(supervise.Now().Label())); err != nil {
 		s.warn("failed to write ./.forced-rescan", err)
 	}
-}
-
-// reap collects hosts that have exited.
-func (s *scanner) reap() {
-	left := s.hostPIDs[:0]
-	for _, pid := range s.hostPIDs {
-		var ws syscall.WaitStatus
-		if p, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); p == 0 && err == nil {
-			left = append(left, pid)
-		}
-	}
-	s.hostPIDs = left
 }
