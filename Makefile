@@ -9,7 +9,7 @@ GO      ?= go
 RUNIT_LINKS = runit-init runsv runsvdir runsvchdir sv chpst svlogd \
 	envdir envuidgid pgrphack setuidgid softlimit setlock
 
-.PHONY: build test lint bench man install demo clean
+.PHONY: build test check fuzz lint bench man install demo clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
@@ -18,6 +18,24 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) fuzz
+
+# Every fuzz target, found by go test -list, runs for FUZZTIME beyond its
+# seeds (which plain go test runs): long enough to catch what a change
+# breaks at the edges, short enough for every test run.
+FUZZTIME ?= 3s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+# The README's second command and CI's: installs what the tests need on a
+# Debian machine (apt-get, as root, only what is missing), fetches a kernel
+# for the VM boot test, then runs lint and every test with the boot on.
+check:
+	./.ci/check
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }

@@ -92,6 +92,7 @@ type loader struct {
 	fileAt    map[string]hcl.Range
 	runlevels []*runlevelDecl
 	rootVals  map[string]rootValue
+	acct      *accountDecls
 }
 
 // serviceInst is one decoded service whose references are resolved once
@@ -237,6 +238,7 @@ func (l *loader) finish(root *module) {
 	}
 	sort.Slice(l.sys.Files, func(i, j int) bool { return l.sys.Files[i].Path < l.sys.Files[j].Path })
 	sort.Slice(l.sys.Outputs, func(i, j int) bool { return l.sys.Outputs[i].Name < l.sys.Outputs[j].Name })
+	l.sortAccounts()
 }
 
 // checkCycles reports each dependency cycle once, at the depends_on of the
@@ -279,7 +281,9 @@ type module struct {
 	svcOrder  []string
 	runlevels []*hcl.Block
 	boot      *hcl.Block
+	machine   *hcl.Block // the system block (system.go)
 	files     []*hcl.Block
+	system    []*hcl.Block // group, user, directory and mount blocks (accounts.go)
 	calls     map[string]*hcl.Block
 	callOrder []string
 
@@ -314,6 +318,11 @@ var topSchema = &hcl.BodySchema{
 		{Type: "file", LabelNames: []string{"path"}},
 		{Type: "module", LabelNames: []string{"name"}},
 		{Type: "boot"},
+		{Type: "system"},
+		{Type: "group", LabelNames: []string{"name"}},
+		{Type: "user", LabelNames: []string{"name"}},
+		{Type: "directory", LabelNames: []string{"path"}},
+		{Type: "mount", LabelNames: []string{"path"}},
 	},
 }
 
@@ -390,6 +399,8 @@ func (m *module) parse(files []string) bool {
 				m.declareService(b)
 			case "boot":
 				m.declareBoot(b)
+			case "system":
+				m.declareMachine(b)
 			case "runlevel":
 				name := b.Labels[0]
 				if m.depth > 0 {
@@ -408,6 +419,8 @@ func (m *module) parse(files []string) bool {
 				m.runlevels = append(m.runlevels, b)
 			case "file":
 				m.files = append(m.files, b)
+			case "group", "user", "directory", "mount":
+				m.system = append(m.system, b)
 			case "module":
 				name := b.Labels[0]
 				if !validName(name) {
@@ -492,6 +505,9 @@ func (m *module) evaluate(in inputs, call *hcl.Block) {
 	for _, b := range m.files {
 		m.decodeFile(b, ctx)
 	}
+	for _, b := range m.system {
+		m.decodeSystemBlock(b, ctx)
+	}
 	for _, b := range m.runlevels {
 		m.decodeRunlevel(b, ctx)
 	}
@@ -500,6 +516,7 @@ func (m *module) evaluate(in inputs, call *hcl.Block) {
 	}
 	if m.depth == 0 {
 		m.decodeBoot(ctx)
+		m.decodeMachine(ctx)
 	}
 }
 

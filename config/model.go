@@ -17,6 +17,14 @@ type System struct {
 	Files     []*File     // sorted by Path
 	Outputs   []*Output   // the root module's outputs, sorted by Name
 	Boot      *Boot       // the boot block, or its defaults when there is none
+	Machine   *Machine    // the system block; nil when there is none
+
+	// The machine around the services (accounts.go): created or
+	// corrected at activation, before any service starts.
+	Groups      []*Group     // sorted by Name
+	Users       []*User      // sorted by Name
+	Directories []*Directory // sorted by Path
+	Mounts      []*Mount     // sorted by Path
 
 	// Sources holds every file read, keyed by the file name used in ranges,
 	// so that diagnostics can show snippets and generations can copy them.
@@ -27,22 +35,26 @@ type System struct {
 type Service struct {
 	// Name is the full name: the block label, prefixed by "MODULE." for
 	// every module call it sits in ("console.getty-tty1").
-	Name      string
-	Module    string   // the module path ("" for the root, "console" or "a.b")
-	Command   []string // exec'd as is; empty when Run is given
-	Run       string   // a whole script; empty when Command is given
-	User      string
-	Group     string
-	Env       map[string]string
-	Chdir     string
-	Nice      *int
-	Limits    Limits
-	Finish    string
-	Check     string
-	Down      bool
-	Control   map[string]string // signal letter → script
-	DependsOn []string          // full names, sorted
-	Log       *Log
+	Name    string
+	Module  string   // the module path ("" for the root, "console" or "a.b")
+	Command []string // exec'd as is; empty when Run is given
+	Run     string   // a whole script; empty when Command is given
+	User    string
+	Group   string
+	// UserRange and GroupRange are where user and group were written, so
+	// that a check against the machine's accounts points at them.
+	UserRange  hcl.Range
+	GroupRange hcl.Range
+	Env        map[string]string
+	Chdir      string
+	Nice       *int
+	Limits     Limits
+	Finish     string
+	Check      string
+	Down       bool
+	Control    map[string]string // signal letter → script
+	DependsOn  []string          // full names, sorted
+	Log        *Log
 	// Enabled false keeps the service in the generation (sv/, so sv can
 	// start it by hand) but out of every runlevel.
 	Enabled bool
@@ -55,9 +67,29 @@ type Service struct {
 	// without SIG ("TERM", "INT"): one of StopSignals. DefaultStopSignal
 	// when not given.
 	StopSignal string
+	// NotificationFD is the descriptor on which the service writes a
+	// newline once it is ready (s6's notification-fd); 0: none, the
+	// service is ready when it runs.
+	NotificationFD int
+	// Restart is the restart backoff of a restart block; nil keeps
+	// runit's rule (one second after a run shorter than one second).
+	Restart *Restart
+	// Files, when given (file blocks), are the service's whole tree as it
+	// is, sorted by Path: nothing is generated, no header added.
+	Files []*TreeFile
 
 	DeclRange hcl.Range
 }
+
+// Restart is a restart block: the first restart waits Delay, each one
+// after a run shorter than ResetAfter twice the previous wait, at most
+// MaxDelay.
+type Restart struct {
+	Delay, MaxDelay, ResetAfter time.Duration
+}
+
+// DefaultRestart holds the values a restart block leaves out.
+var DefaultRestart = Restart{Delay: time.Second, MaxDelay: time.Minute, ResetAfter: 30 * time.Second}
 
 // Limits are the resource limits applied with chpst (and, for Stack, the
 // shell's ulimit: chpst has no stack option of its own). Nil means unset.
@@ -70,6 +102,11 @@ type Limits struct {
 	FileSize   *int64 // bytes, chpst -f
 	Core       *int64 // bytes, chpst -c
 	CPUSeconds *int64 // chpst -t
+	// The service's cgroup, where the supervisor gives it one
+	// (docs/runsv.md, Containment).
+	MemoryMax *int64 // bytes, memory.max
+	PidsMax   *int64 // pids.max
+	CPUWeight *int64 // cpu.weight, 1 to 10000 (100 is the kernel's default)
 }
 
 // Timestamps says which time stamp svlogd puts before each line.
@@ -94,7 +131,10 @@ type Log struct {
 	Filters    []string
 	Timestamps string
 	Processor  string
-	User       string // the user svlogd runs as; default the service's user, else root
+	// User is the user svlogd runs as when the log block gives one; ""
+	// means the log account sysconf declares (planner.LogUser), never the
+	// service's own user, which could then rewrite its own logs.
+	User string
 
 	DeclRange hcl.Range
 }

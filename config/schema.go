@@ -18,12 +18,20 @@ func Schemas() map[string]*hcl.BodySchema {
 		"service":             serviceSchema,
 		"service.limits":      limitsSchema,
 		"service.log":         logSchema,
+		"service.restart":     restartSchema,
+		"service.file":        treeFileSchema,
 		"file":                fileSchema,
 		"runlevel":            runlevelSchema,
 		"output":              outputSchema,
 		"variable":            variableSchema,
 		"variable.validation": validationSchema,
 		"boot":                bootSchema,
+		"group":               groupSchema,
+		"user":                userSchema,
+		"directory":           directorySchema,
+		"mount":               mountSchema,
+		"system":              systemSchema,
+		"system.stage":        stageSchema,
 	}
 }
 

@@ -38,7 +38,13 @@ func (m Manifest) normalized() Manifest {
 		Runlevels: make([]Runlevel, len(m.Runlevels)),
 		Files:     append([]ManagedFile(nil), m.Files...),
 		Boot:      append([]Entry(nil), m.Boot...),
+
+		Groups:      append([]Group(nil), m.Groups...),
+		Users:       append([]User(nil), m.Users...),
+		Directories: append([]Directory(nil), m.Directories...),
+		Mounts:      append([]Mount(nil), m.Mounts...),
 	}
+	n.sortSystem()
 	sort.Slice(n.Services, func(i, j int) bool { return n.Services[i].Name < n.Services[j].Name })
 	for i, s := range n.Services {
 		t := append([]Entry(nil), s.Tree...)
@@ -67,6 +73,10 @@ type Record struct {
 	Files      []string            `json:"files"`       // managed paths relative to the root, stage scripts included
 	Sources    []string            `json:"sources"`     // names under sources/
 	Manifest   Manifest            `json:"manifest"`
+	// Found is set in generation 0 alone, the machine as sysconf found it
+	// (see Survey): its StorePaths are then the service folders where the
+	// machine keeps them, outside the store.
+	Found *Found `json:"found,omitempty"`
 }
 
 // managedPath turns a ManagedFile or Boot path ("/etc/x" or "etc/x") into a
@@ -140,6 +150,9 @@ func checkManifest(m Manifest, l Layout) error {
 				return fmt.Errorf("runlevel %s: service %s: %w: not defined", l.Name, s, ErrInvalid)
 			}
 		}
+	}
+	if err := m.checkSystem(); err != nil {
+		return err
 	}
 	_, err := m.fileSet(l)
 	return err
@@ -262,8 +275,18 @@ func (l Layout) decodeRecord(b []byte, n int) (*Record, error) {
 	for _, s := range rec.Manifest.Services {
 		services[s.Name] = s
 	}
+	if (n == 0) != (rec.Found != nil) {
+		return nil, fmt.Errorf("manifest.json: %w: generation %d with found %v", ErrInvalid, n, rec.Found != nil)
+	}
 	for name, p := range rec.StorePaths {
 		s, ok := services[name]
+		if n == 0 && ok {
+			// The machine's own folders: inside the root, outside sysconf's state.
+			if path.Clean(p) != p || path.IsAbs(p) || strings.HasPrefix(p, "../") || p == ".." || strings.HasPrefix(p, l.State+"/") {
+				return nil, fmt.Errorf("manifest.json: %w: found folder of %s: %q", ErrInvalid, name, p)
+			}
+			continue
+		}
 		if !ok || p != l.StorePath(s) {
 			return nil, fmt.Errorf("manifest.json: %w: store path of %s: %q", ErrInvalid, name, p)
 		}

@@ -13,11 +13,10 @@ import (
 // serviceUp leads from a store entry back to ROOT:
 // ROOT/var/lib/sysconf/store/<hash>-NAME is five levels down, and runsv
 // runs ./run in the entry itself (the physical folder behind the links).
-// logUp does the same from the entry's log/ folder.
-var (
-	serviceUp = generations.SandboxLayout.RootFromStoreEntry()
-	logUp     = serviceUp + "../"
-)
+// logUp does the same from the entry's log/ folder. Both come from the
+// layout, which owns where the store is.
+func serviceUp(l generations.Layout) string { return l.RootFromStoreEntry() }
+func logUp(l generations.Layout) string     { return serviceUp(l) + "../" }
 
 // quote returns s as one sh word, quoted only when it has to be.
 func quote(s string) string {
@@ -114,15 +113,18 @@ func chpstArgs(s *config.Service, envDir string) []string {
 }
 
 // runScript renders ./run; prog is the program and arguments to exec.
-func runScript(s *config.Service, prog []string) []byte {
+func runScript(s *config.Service, prog []string, l generations.Layout) []byte {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n")
 	b.WriteString(header("run", s))
 	if s.Log != nil {
 		b.WriteString("exec 2>&1\n")
 	}
+	// sv check also passes a dependency that has no process (runit's
+	// rule), such as one whose supervisor has not started it yet: only
+	// "ok: run:", running and ready, lets the service start.
 	for _, d := range s.DependsOn {
-		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%s%s}\"/%s >/dev/null || { echo %s >&2; exit 1; }\n", serviceUp, generations.SandboxLayout.Service, quote(d), quote(s.Name+": waiting for "+d))
+		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%s%s}\"/%s | grep -q '^ok: run: ' || { echo %s >&2; exit 1; }\n", serviceUp(l), l.Service, quote(d), quote(s.Name+": waiting for "+d))
 	}
 	envDir := "./env"
 	if s.Chdir != "" {
@@ -155,9 +157,9 @@ func quoteDollar(p string) string {
 }
 
 // logRun renders log/run; see the package comment for the directory.
-func logRun(s *config.Service) []byte {
+func logRun(s *config.Service, l generations.Layout) []byte {
 	lg := s.Log
-	dir := logUp + strings.TrimPrefix(lg.Dir, "/")
+	dir := logUp(l) + strings.TrimPrefix(lg.Dir, "/")
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n")
 	b.WriteString(header("log", s))
@@ -165,12 +167,7 @@ func logRun(s *config.Service) []byte {
 	fmt.Fprintf(&b, "d=%s\n", quote(dir))
 	b.WriteString("mkdir -p \"$d\" || exit 1\n")
 	b.WriteString("cp ./config \"$d/config.new\" && mv -f \"$d/config.new\" \"$d/config\" || exit 1\n")
-	var exec []string
-	if lg.User != "" {
-		fmt.Fprintf(&b, "chown %s \"$d\" || exit 1\n", quote(lg.User))
-		exec = append(exec, "chpst", "-u", lg.User)
-	}
-	exec = append(exec, "svlogd")
+	exec := []string{"svlogd"}
 	switch lg.Timestamps {
 	case config.TimestampsUTC:
 		exec = append(exec, "-tt")
@@ -178,6 +175,31 @@ func logRun(s *config.Service) []byte {
 		exec = append(exec, "-ttt")
 	case config.TimestampsTAI64N:
 		exec = append(exec, "-t")
+	}
+	if lg.User != "" {
+		fmt.Fprintf(&b, "chown %s \"$d\" || exit 1\n", quote(lg.User))
+		exec = append([]string{"chpst", "-u", lg.User}, exec...)
+	} else {
+		fmt.Fprintf(&b, `# svlogd runs as %[1]s, sysconf's log account: never as the service's
+# user, which could then rewrite its own logs, nor as root. The ids come
+# from this root's /etc/passwd, as numbers for chpst: under --root the
+# host may have no such account. A supervisor that is not root runs
+# everything as its own user already.
+if [ "$(id -u)" = 0 ]; then
+	ids=
+	while IFS=: read -r name _ uid gid _; do
+		[ "$name" = %[1]s ] && ids=$uid:$gid
+	done <%[2]s
+	[ -n "$ids" ] || { echo %[3]s >&2; exit 1; }
+	# The folder and svlogd's own files in it, not the folder's tree: a
+	# log dir may be a shared folder such as /var/log.
+	chown "$ids" "$d" "$d/config" || exit 1
+	for f in "$d/current" "$d/lock" "$d/state" "$d/newstate" "$d"/@*; do
+		[ ! -e "$f" ] || chown "$ids" "$f" || exit 1
+	done
+	exec chpst -u ":$ids" %[4]s "$d"
+fi
+`, LogUser, quote(logUp(l)+"etc/passwd"), quote("log of "+s.Name+": no account "+LogUser+" in /etc/passwd"), words(exec))
 	}
 	fmt.Fprintf(&b, "exec %s \"$d\"\n", words(exec))
 	return []byte(b.String())

@@ -48,7 +48,13 @@ runit program and /sbin/init), sysconf itself when static, and the host's
 static busybox (a shell and the tools the scripts use) into DIR/initramfs.gz,
 a gzip-compressed newc archive written by sysconf. DIR/run-vm boots it with
 qemu-system-x86_64 (TCG: no KVM needed) on the serial console; 'runit-init 0'
-inside powers the VM off and ends qemu.
+inside powers the VM off and ends qemu, and so does qemu's Ctrl-a x.
+
+The VM's serial console has a root shell without a password (the service
+console, busybox getty running sh): the VM is a throw-away machine that
+only its user reaches. 'sysconf status', 'sv status /service/*' and
+'sysconf timeline --boot' work there. A description leaves it out with
+boot { vm_console = false }, or brings its own service named console.
 
 The kernel is --kernel, else $SYSCONF_VM_KERNEL, else the host's newest
 /boot/vmlinuz-*; run-vm takes another one from $KERNEL. The runit binary is
@@ -105,7 +111,7 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	m := planner.Plan(sys)
+	console := addVMConsole(sys)
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
@@ -117,13 +123,24 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	// The image is a fresh machine: the system block's layout, else the
+	// sandbox's (nothing to detect in an empty root).
+	l, _, err := a.machineLayoutAt(sys, root)
+	if err != nil {
+		return err
+	}
+	m := planner.PlanIn(sys, l)
 	now, err := a.sourceDate()
 	if err != nil {
 		return err
 	}
+	// The accounts first: Apply adds the description's own to them.
+	if err := writeAccounts(root, sys); err != nil {
+		return err
+	}
 	// Nothing supervises the tree, so Apply builds and links the generation
 	// and returns at once, without a health check.
-	g, err := generations.Create(root)
+	g, err := generations.CreateLayout(root, l)
 	if err != nil {
 		return err
 	}
@@ -135,16 +152,13 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 		return fmt.Errorf("build the generation in %s: %w", root, err)
 	}
 
-	if err := writeAccounts(root, sys); err != nil {
-		return err
-	}
 	img := vm.Image{Trees: []string{root}}
 	vm.RunitLinks(&img, runit, runitnames.Links) // the names make build links in bin/
 	if self := selfSysconf(); self != "" {
 		img.Files["bin/sysconf"] = self
 	}
 	if busybox != "" {
-		vm.BusyboxLinks(&img, busybox, vmApplets)
+		vm.BusyboxLinks(&img, busybox, append(vmApplets, vmConsoleApplets...))
 	}
 	initrd := filepath.Join(out, "initramfs.gz")
 	if err := writeImage(initrd, img); err != nil {
@@ -155,6 +169,9 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	}
 	fmt.Fprintf(stdout, "Built generation %d in %s (%d services).\n", res.Generation, root, len(m.Services))
 	fmt.Fprintf(stdout, "Wrote %s and %s, which boots it with %s.\n", initrd, filepath.Join(out, "run-vm"), kernel)
+	if console {
+		fmt.Fprintf(stdout, "The serial console has a root shell (service %s). Leave with 'runit-init 0' inside, or Ctrl-a x.\n", vmConsoleService)
+	}
 	return nil
 }
 
@@ -256,15 +273,27 @@ func writeImage(path string, img vm.Image) error {
 
 // writeAccounts gives the image an /etc/passwd and /etc/group, unless the
 // description manages them: root, and every user and group the
-// description names (services, their logs, managed files' owners), each
-// user with a group of its name, numbered from 1000 in name order, so the
-// same description gives the same files. Numeric ids need no entry.
+// description names (services, their logs, managed files' owners) but does
+// not declare (activation adds those), each user with a group of its name,
+// numbered from 1000 in name order, so the same description gives the same
+// files. Numeric ids need no entry.
 func writeAccounts(root string, sys *config.System) error {
 	users, groups := map[string]bool{}, map[string]bool{}
+	declared := map[string]bool{}
+	for _, u := range sys.Users {
+		declared[u.Name] = true
+	}
+	for _, g := range sys.Groups {
+		declared[g.Name] = true
+	}
 	add := func(set map[string]bool, name string) {
-		if name != "" && name != "root" && strings.Trim(name, "0123456789") != "" {
+		if name != "" && name != "root" && !declared[name] && strings.Trim(name, "0123456789") != "" {
 			set[name] = true
 		}
+	}
+	managed := map[string]bool{}
+	for _, f := range sys.Files {
+		managed[f.Path] = true
 	}
 	for _, s := range sys.Services {
 		add(users, s.User)
@@ -300,8 +329,8 @@ func writeAccounts(root string, sys *config.System) error {
 	}
 	for name, content := range map[string]string{"etc/passwd": passwd, "etc/group": group} {
 		p := filepath.Join(root, name)
-		if _, err := os.Lstat(p); err == nil {
-			continue // a managed file of the description
+		if managed["/"+name] {
+			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err

@@ -48,22 +48,31 @@ It writes nothing.`,
 
 // planJSON is plan --json's output.
 type planJSON struct {
-	Hash    string                     `json:"hash"`
-	Current *int                       `json:"current_generation"`
-	Changes generations.Diff           `json:"changes"`
-	Outputs map[string]json.RawMessage `json:"outputs"` // the root module's outputs
+	FormatVersion int                        `json:"format_version"`
+	Hash          string                     `json:"hash"`
+	Current       *int                       `json:"current_generation"`
+	Changes       generations.Diff           `json:"changes"`
+	Outputs       map[string]json.RawMessage `json:"outputs"` // the root module's outputs
 	// Origins says where each service is declared ("main.hcl:5"), for the
 	// planned services and the removed ones.
 	Origins map[string]string `json:"origins"`
 }
 
 func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
+	if o.json {
+		a.diagJSON = stdout
+	}
 	sys, err := a.load()
 	if err != nil {
 		return err
 	}
-	m := planner.Plan(sys)
-	cur, old, err := installedManifest(a.root)
+	l, how, err := a.machineLayout(sys)
+	if err != nil {
+		return err
+	}
+	sayLayout(a.stderr, l, how)
+	m := planner.PlanIn(sys, l)
+	cur, old, err := installedManifest(a.root, l)
 	if err != nil {
 		return err
 	}
@@ -86,7 +95,7 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 			}
 			outs[o.Name] = v
 		}
-		js, err := json.MarshalIndent(planJSON{Hash: m.Hash(), Current: cur, Changes: d, Outputs: outs, Origins: origins(old, &m)}, "", "  ")
+		js, err := json.MarshalIndent(planJSON{FormatVersion: jsonFormat, Hash: m.Hash(), Current: cur, Changes: d, Outputs: outs, Origins: origins(old, &m)}, "", "  ")
 		if err != nil {
 			return err
 		}
@@ -104,8 +113,8 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 // root: the one its definitions link (etc/sv) points into. A root that does
 // not exist yet, or that sysconf has not set up, has none: nothing to
 // compare with.
-func installedManifest(root string) (*int, *generations.Manifest, error) {
-	g, err := generations.Open(root)
+func installedManifest(root string, l generations.Layout) (*int, *generations.Manifest, error) {
+	g, err := generations.OpenLayout(root, l)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
@@ -185,6 +194,13 @@ func writePlan(w io.Writer, d generations.Diff, origins map[string]string, color
 	}
 	for _, c := range d.Files {
 		line := c.Op + " file " + c.Name
+		if len(c.Detail) > 0 {
+			line += " (" + strings.Join(c.Detail, ", ") + ")"
+		}
+		fmt.Fprintln(w, paint(c.Op, line))
+	}
+	for _, c := range d.System {
+		line := c.Op + " " + c.Name
 		if len(c.Detail) > 0 {
 			line += " (" + strings.Join(c.Detail, ", ") + ")"
 		}

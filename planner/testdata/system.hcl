@@ -11,12 +11,21 @@ service "postgresql" {
     open_files = 4096
     memory     = "512MB"
     stack      = "8MB"
+    memory_max = "1GiB"
+    pids_max   = 200
+    cpu_weight = 200
   }
   check  = "pg_isready -q -p ${var.pg_port}"
   finish = "sv -v i pg_shm"
   # PostgreSQL's fast shutdown, with time for its checkpoint.
   stop_signal  = "INT"
   stop_timeout = "1m"
+  # Ready once it writes a newline on descriptor 3; restarts back off.
+  notification_fd = 3
+  restart {
+    delay     = "200ms"
+    max_delay = "1m"
+  }
   log {
     size    = "10MB"
     keep    = 10
@@ -40,4 +49,36 @@ service "pg_shm" {
 
 file "/etc/conf.d/pg_shm" {
   content = "PGROOT=/dev/shm/pg_mem\nPGPORT=5434\n"
+}
+
+user "postgres" {
+  system      = true
+  home        = "/var/lib/postgres"
+  create_home = true
+}
+
+group "dba" {
+  gid = 1500
+}
+
+user "joe" {
+  groups = ["dba"]
+}
+
+directory "/var/lib/postgres/data" {
+  owner = "postgres"
+  mode  = "0700"
+}
+
+directory "/srv/drop" {
+  group = "dba"
+  mode  = "3770"
+}
+
+mount "/dev/shm/pg_mem" {
+  type    = "tmpfs"
+  options = ["size=64m", "nosuid", "nodev"]
+  owner   = "postgres"
+  group   = "postgres"
+  mode    = "0700"
 }
