@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds every shipped module as NAME/*.hcl.
 //
-//go:embed getty pg_shm
+//go:embed getty pg_shm postgresql
 var FS embed.FS

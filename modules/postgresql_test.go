@@ -1,0 +1,172 @@
+package modules_test
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pgDescription is a primary and its in-memory replica on replicaPort.
+func pgDescription(replicaPort int) string {
+	return fmt.Sprintf(`
+module "db" {
+  source = "postgresql"
+  # The test's cluster is thrown away: no fsync.
+  settings = { fsync = "off" }
+}
+
+module "shm" {
+  source  = "pg_shm"
+  primary = module.db
+  port    = %d
+  size    = "160m"
+}
+`, replicaPort)
+}
+
+// psql runs SQL in the machine as postgres on port and returns the output
+// (unaligned, tuples only) and the exit code.
+func (m *machine) psql(port int, sql string) (string, string, int) {
+	m.t.Helper()
+	out, errOut, code := m.try("chpst", "-u", "postgres", "psql", "-X", "-A", "-t", "-q",
+		"-h", "/run/postgresql", "-p", strconv.Itoa(port), "-d", "postgres", "-c", sql)
+	return strings.TrimSpace(out), errOut, code
+}
+
+// replicaHas waits until the replica on port returns want for sql.
+func (m *machine) replicaHas(port int, sql, want string, within time.Duration) time.Duration {
+	m.t.Helper()
+	start := time.Now()
+	m.eventually(within, func() string {
+		out, errOut, code := m.psql(port, sql)
+		if code != 0 || out != want {
+			return fmt.Sprintf("replica on %d: %q gives %q (exit %d, %s), want %q", port, sql, out, code, strings.TrimSpace(errOut), want)
+		}
+		return ""
+	})
+	return time.Since(start)
+}
+
+// postmaster returns the replica's postmaster pid in the machine, from
+// postmaster.pid.
+func (m *machine) postmaster(dataDir string) int {
+	m.t.Helper()
+	out := m.run("head", "-n", "1", dataDir+"/postmaster.pid")
+	pid, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil {
+		m.t.Fatalf("postmaster.pid: %q", out)
+	}
+	return pid
+}
+
+// TestPostgresqlWithPgShm runs a real PostgreSQL primary and its pg_shm
+// replica with sysconf, as the seed's recipe promises: rows flow to the
+// replica, which is read-only and lives on a tmpfs of the declared size;
+// it survives kill -9 of its postmaster and a restart of the primary; a
+// port change restarts the replica alone.
+func TestPostgresqlWithPgShm(t *testing.T) {
+	require(t, "postgresql", "/usr/lib/postgresql")
+	m := newMachine(t)
+
+	took := m.apply(pgDescription(5434), 120*time.Second)
+	// apply waits for both checks (pg_isready), so the replica answers now.
+	if out, errOut, code := m.psql(5434, "SELECT pg_is_in_recovery()"); code != 0 || out != "t" {
+		t.Fatalf("replica after apply: %q exit %d %s\n%s", out, code, errOut, m.logs())
+	}
+	t.Logf("FIGURE apply until the replica answers: %v", took.Round(time.Millisecond))
+	primaryPID, replicaPID := m.pid("db.postgresql"), m.pid("shm.pg_shm")
+
+	// The replica's data folder is a tmpfs of 160 MiB owned by postgres.
+	mounts := m.run("cat", "/proc/self/mounts")
+	var line string
+	for _, l := range strings.Split(mounts, "\n") {
+		if f := strings.Fields(l); len(f) > 3 && f[1] == "/dev/shm/pg_shm" {
+			line = l
+		}
+	}
+	if !strings.Contains(line, " tmpfs ") || !strings.Contains(line, "size=163840k") {
+		t.Errorf("/dev/shm/pg_shm is not a 160m tmpfs: %q", line)
+	}
+	if owner := strings.TrimSpace(m.run("stat", "-c", "%U %a", "/dev/shm/pg_shm")); owner != "postgres 700" {
+		t.Errorf("/dev/shm/pg_shm: owner and mode %q, want postgres 700", owner)
+	}
+	if out := strings.TrimSpace(m.run("stat", "-c", "%U", "/var/lib/postgresql/data")); out != "postgres" {
+		t.Errorf("primary's data folder owned by %q", out)
+	}
+
+	// A row written on the primary is readable on the replica within seconds.
+	if _, errOut, code := m.psql(5432, "CREATE TABLE t (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp()); INSERT INTO t (id) VALUES (1)"); code != 0 {
+		t.Fatalf("write on the primary: %s", errOut)
+	}
+	m.replicaHas(5434, "SELECT count(*) FROM t", "1", 10*time.Second)
+
+	// Replication delay on loopback: write, then poll the replica; the
+	// walsender's own measure is replay_lag.
+	var worst, sum time.Duration
+	const rounds = 10
+	for i := 2; i < 2+rounds; i++ {
+		m.psql(5432, fmt.Sprintf("INSERT INTO t (id) VALUES (%d)", i))
+		d := m.replicaHas(5434, fmt.Sprintf("SELECT count(*) FROM t WHERE id = %d", i), "1", 10*time.Second)
+		sum += d
+		worst = max(worst, d)
+	}
+	lag, _, _ := m.psql(5432, "SELECT coalesce(replay_lag::text, 'none') FROM pg_stat_replication")
+	t.Logf("FIGURE replication delay on loopback: seen by polling in %v on average, at most %v (a psql run is about the poll's granularity); replay_lag %s",
+		(sum / rounds).Round(time.Millisecond), worst.Round(time.Millisecond), lag)
+
+	// The replica refuses writes.
+	if _, errOut, code := m.psql(5434, "INSERT INTO t (id) VALUES (100)"); code == 0 || !strings.Contains(errOut, "read-only transaction") {
+		t.Errorf("write on the replica: exit %d %q, want a read-only error", code, errOut)
+	}
+
+	// kill -9 of the replica's postmaster: runsv starts it again, with the data.
+	pm := m.postmaster("/dev/shm/pg_shm/data")
+	if pm != replicaPID {
+		t.Errorf("postmaster.pid says %d, sv says %d", pm, replicaPID)
+	}
+	seeds := strings.Count(m.logs(), "pg_shm: seeding")
+	m.run("kill", "-9", strconv.Itoa(pm))
+	m.eventually(30*time.Second, func() string {
+		if p := m.pid("shm.pg_shm"); p == 0 || p == pm {
+			return fmt.Sprintf("replica pid %d after kill -9 of %d", p, pm)
+		}
+		return ""
+	})
+	m.replicaHas(5434, "SELECT count(*) FROM t", strconv.Itoa(1+rounds), 30*time.Second)
+	if out, _, _ := m.psql(5434, "SELECT pg_is_in_recovery()"); out != "t" {
+		t.Errorf("replica after kill -9 is not in recovery: %q", out)
+	}
+	m.psql(5432, "INSERT INTO t (id) VALUES (200)")
+	m.replicaHas(5434, "SELECT count(*) FROM t WHERE id = 200", "1", 15*time.Second)
+	if strings.Count(m.logs(), "pg_shm: seeding") != seeds {
+		t.Errorf("the replica was seeded again after kill -9:\n%s", m.logs())
+	}
+
+	// A restart of the primary: the replica follows again, without a new seed.
+	replicaPID = m.pid("shm.pg_shm")
+	m.run("sv", "-w", "30", "restart", "/service/db.postgresql")
+	if p := m.pid("db.postgresql"); p == primaryPID || p == 0 {
+		t.Fatalf("primary pid %d after sv restart (was %d)", p, primaryPID)
+	}
+	primaryPID = m.pid("db.postgresql")
+	m.psql(5432, "INSERT INTO t (id) VALUES (300)")
+	m.replicaHas(5434, "SELECT count(*) FROM t WHERE id = 300", "1", 30*time.Second)
+	if p := m.pid("shm.pg_shm"); p != replicaPID {
+		t.Errorf("replica restarted (%d, was %d) when the primary did", p, replicaPID)
+	}
+
+	// A port change restarts the replica alone.
+	m.apply(pgDescription(5435), 120*time.Second)
+	if p := m.pid("db.postgresql"); p != primaryPID {
+		t.Errorf("primary restarted (%d, was %d) by the replica's port change", p, primaryPID)
+	}
+	if p := m.pid("shm.pg_shm"); p == replicaPID || p == 0 {
+		t.Errorf("replica pid %d after its port change (was %d)", p, replicaPID)
+	}
+	m.replicaHas(5435, "SELECT count(*) FROM t WHERE id = 300", "1", 30*time.Second)
+	if _, _, code := m.psql(5434, "SELECT 1"); code == 0 {
+		t.Errorf("something still answers on the old port 5434")
+	}
+}
