@@ -18,7 +18,7 @@ import (
 
 // The module tests run the real daemons (PostgreSQL, sshd, cron, socklog,
 // Xvfb) with sysconf apply --root / inside a machine of their own: a chroot
-// in a private mount and PID namespace. Its /usr is the host's, bound
+// in private mount, PID and network namespaces. Its /usr is the host's, bound
 // read-only; its /etc is a copy of the host's without secrets; /dev, /run,
 // /tmp and /dev/shm are its own tmpfs; everything else is a folder under
 // t.TempDir. So the modules' real absolute paths (/var/lib/postgresql,
@@ -85,7 +85,7 @@ func require(t *testing.T, pkg string, paths ...string) {
 	}
 }
 
-// machine is a chroot in private mount and PID namespaces.
+// machine is a chroot in private mount, PID and network namespaces.
 type machine struct {
 	t    *testing.T
 	root string // the chroot, on the host
@@ -103,6 +103,9 @@ const path = chrootBin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 // then starts runsvdir -P /service in the chroot and reaps until killed.
 const setup = `set -eu
 R=$1 B=$2
+# A network namespace of its own, with loopback alone: the host's daemons
+# (a PostgreSQL on 5432, an sshd on 22) are elsewhere.
+ip link set lo up
 cd "$R"
 mkdir -p usr proc dev run tmp etc var/tmp home root sysconf-bin
 for d in bin lib lib32 lib64 libx32 sbin; do
@@ -150,9 +153,10 @@ func newMachine(t *testing.T) *machine {
 		t.Fatalf("the module tests run the daemons in a chroot in namespaces of their own, which needs root (CI runs as root)")
 	}
 	require(t, "util-linux", "/usr/bin/unshare", "/usr/bin/nsenter")
+	require(t, "iproute2", "/usr/sbin/ip")
 	bin := programs(t)
 	m := &machine{t: t, root: t.TempDir()}
-	cmd := exec.Command("unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation", "private",
+	cmd := exec.Command("unshare", "--mount", "--pid", "--net", "--fork", "--kill-child", "--propagation", "private",
 		"sh", "-c", setup, "setup", m.root, bin)
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 	m.ns = testenv.Start(t, cmd)
@@ -206,7 +210,7 @@ func (m *machine) stop() {
 // command is a command run in the machine (in its namespaces and chroot),
 // as root with the machine's PATH.
 func (m *machine) command(args ...string) *exec.Cmd {
-	a := append([]string{"--target", strconv.Itoa(m.init), "--mount", "--pid", "--", "chroot", m.root}, args...)
+	a := append([]string{"--target", strconv.Itoa(m.init), "--mount", "--pid", "--net", "--", "chroot", m.root}, args...)
 	cmd := exec.Command("nsenter", a...)
 	cmd.Env = []string{"PATH=" + path, "HOME=/root", "LANG=C.UTF-8"}
 	return cmd
