@@ -107,7 +107,9 @@ R=$1 B=$2
 # (a PostgreSQL on 5432, an sshd on 22) are elsewhere.
 ip link set lo up
 cd "$R"
-mkdir -p usr proc dev run tmp etc var/tmp home root sysconf-bin
+mkdir -p usr proc dev run tmp etc var/tmp var/spool home root sysconf-bin
+ln -s ../run var/run
+ln -s ../run/lock var/lock
 for d in bin lib lib32 lib64 libx32 sbin; do
   if [ -L "/$d" ]; then ln -sfn "$(readlink "/$d")" "$d"; elif [ -d "/$d" ]; then mkdir -p "$d"; mount --rbind "/$d" "$d"; fi
 done

@@ -1,0 +1,116 @@
+package modules_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSshd runs OpenSSH's sshd on loopback: its host keys are made on the
+// first start, sshd -t is its check, and ssh-keyscan gets the key.
+func TestSshd(t *testing.T) {
+	require(t, "openssh-server", "/usr/sbin/sshd", "/usr/bin/ssh-keygen")
+	require(t, "openssh-client", "/usr/bin/ssh-keyscan")
+	m := newMachine(t)
+	if out, _, _ := m.try("sh", "-c", "ls /etc/ssh/ssh_host_*"); out != "" {
+		t.Fatalf("the machine starts with host keys: %s", out)
+	}
+	m.apply(`
+module "ssh" {
+  source = "sshd"
+  port   = 2222
+  listen = ["127.0.0.1", "::1"]
+}
+`, 30*time.Second)
+	key := strings.Fields(m.run("cat", "/etc/ssh/ssh_host_ed25519_key.pub"))
+	if len(key) < 2 {
+		t.Fatalf("ed25519 host key: %q", key)
+	}
+	for _, addr := range []string{"127.0.0.1", "::1"} {
+		var out string
+		m.eventually(15*time.Second, func() string {
+			var errOut string
+			var code int
+			out, errOut, code = m.try("ssh-keyscan", "-T", "5", "-t", "ed25519", "-p", "2222", addr)
+			if code != 0 || !strings.Contains(out, key[1]) {
+				return fmt.Sprintf("ssh-keyscan %s: exit %d %q %s", addr, code, out, errOut)
+			}
+			return ""
+		})
+	}
+	// A restart keeps the keys: they are made only when missing.
+	m.run("sv", "-w", "15", "restart", "/service/ssh.sshd")
+	if again := strings.Fields(m.run("cat", "/etc/ssh/ssh_host_ed25519_key.pub")); again[1] != key[1] {
+		t.Errorf("the host key changed on restart")
+	}
+	// A configuration sshd -t refuses makes the check fail.
+	m.run("sh", "-c", "echo 'NoSuchOption yes' >> /etc/ssh/sshd_config")
+	if out, _, code := m.try("sv", "-w", "2", "check", "/service/ssh.sshd"); code == 0 {
+		t.Errorf("sv check passes with a bad sshd_config: %s", out)
+	}
+}
+
+// TestCron runs Debian's cron in the foreground: a job it reads from a file
+// the description manages runs.
+func TestCron(t *testing.T) {
+	require(t, "cron", "/usr/sbin/cron")
+	m := newMachine(t)
+	m.apply(`
+module "cron" {
+  source = "cron"
+}
+
+file "/etc/cron.d/sysconf-test" {
+  content = "@reboot root echo ran as $(id -un) > /tmp/cron-ran\n"
+}
+`, 30*time.Second)
+	m.eventually(30*time.Second, func() string {
+		out, _, _ := m.try("cat", "/tmp/cron-ran")
+		if strings.TrimSpace(out) != "ran as root" {
+			return fmt.Sprintf("/tmp/cron-ran = %q", out)
+		}
+		return ""
+	})
+	if out := m.run("ps", "-o", "args=", "-p", fmt.Sprint(m.pid("cron.cron"))); !strings.HasPrefix(out, "cron -f") {
+		t.Errorf("the service runs %q, not cron -f in the foreground", out)
+	}
+}
+
+// TestSocklog runs socklog on /dev/log: a logger line arrives in the log
+// folder through svlogd.
+func TestSocklog(t *testing.T) {
+	require(t, "socklog", "/usr/sbin/socklog")
+	require(t, "bsdutils", "/usr/bin/logger")
+	m := newMachine(t)
+	m.apply(`
+module "syslog" {
+  source = "socklog"
+}
+`, 30*time.Second)
+	m.eventually(10*time.Second, func() string {
+		if _, _, code := m.try("test", "-S", "/dev/log"); code != 0 {
+			return "no socket /dev/log"
+		}
+		return ""
+	})
+	m.run("logger", "-t", "modtest", "hello from logger")
+	// logger as a user, too: the socket is for everyone.
+	m.run("chpst", "-u", "joe", "logger", "-p", "auth.notice", "-t", "modtest", "hello from joe")
+	current := filepath.Join(m.root, "var/log/socklog/current")
+	m.eventually(10*time.Second, func() string {
+		b, _ := os.ReadFile(current)
+		// socklog writes FACILITY.LEVEL: then the message as sent.
+		if !regexp.MustCompile(`(?m)user\.notice: .* modtest: hello from logger$`).Match(b) ||
+			!regexp.MustCompile(`(?m)auth\.notice: .* modtest: hello from joe$`).Match(b) {
+			return fmt.Sprintf("%s: %q", current, b)
+		}
+		return ""
+	})
+	if out := m.run("ps", "-o", "user=", "-p", fmt.Sprint(m.pid("syslog.socklog"))); strings.TrimSpace(out) != "nobody" {
+		t.Errorf("socklog runs as %q, want nobody", out)
+	}
+}
