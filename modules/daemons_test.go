@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sysconf/internal/testenv"
 )
 
 // TestSshd runs OpenSSH's sshd on loopback: its host keys are made on the
@@ -112,5 +114,42 @@ module "syslog" {
 	})
 	if out := m.run("ps", "-o", "user=", "-p", fmt.Sprint(m.pid("syslog.socklog"))); strings.TrimSpace(out) != "nobody" {
 		t.Errorf("socklog runs as %q, want nobody", out)
+	}
+}
+
+// TestGetty runs agetty from the getty module on a pseudo-terminal: its
+// arguments are in agetty's order, it leads its session with the terminal
+// as its controlling terminal, and it prompts for a login.
+func TestGetty(t *testing.T) {
+	require(t, "util-linux", "/usr/sbin/agetty")
+	m := newMachine(t)
+	// /dev/ttyT0 is a pseudo-terminal whose output lands in /tmp/ttyT0.
+	testenv.Start(t, m.command("ptyhold", "/dev/ttyT0", "/tmp/ttyT0"))
+	m.eventually(10*time.Second, func() string {
+		if _, _, code := m.try("test", "-c", "/dev/ttyT0"); code != 0 {
+			return "no /dev/ttyT0"
+		}
+		return ""
+	})
+	m.apply(`
+module "console" {
+  source  = "getty"
+  ttys    = ["ttyT0"]
+  baud    = "38400,9600"
+  term    = "vt100"
+  options = ["--noclear", "--nohostname"]
+}
+`, 30*time.Second)
+	m.eventually(20*time.Second, func() string {
+		b, _, _ := m.try("cat", "/tmp/ttyT0") // the machine's /tmp is its own tmpfs
+		if !strings.Contains(b, "login: ") {
+			return fmt.Sprintf("no login prompt on the terminal: %q", b)
+		}
+		return ""
+	})
+	pid := m.pid("console.getty-ttyT0")
+	out := strings.Fields(m.run("ps", "-o", "sid=,tty=,args=", "-p", fmt.Sprint(pid)))
+	if len(out) < 3 || out[0] != fmt.Sprint(pid) || !strings.HasPrefix(out[1], "pts/") || out[2] != "agetty" {
+		t.Errorf("getty %d: session, terminal and program %q, want its own session on pts/N", pid, out)
 	}
 }

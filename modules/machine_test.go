@@ -50,11 +50,15 @@ func programs(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "sysconf"), "./cmd/sysconf")
-		cmd.Dir = moduleRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/sysconf: %v\n%s", err, out)
-			return
+		// sysconf, and ptyhold: a terminal for the getty test.
+		for _, pkg := range []string{"./cmd/sysconf", "./modules/testdata/ptyhold"} {
+			cmd := exec.Command("go", "build", "-o", binDir, pkg)
+			cmd.Dir = moduleRoot()
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+				return
+			}
 		}
 		// A copy, linked by relative names: the machine sees this folder
 		// alone, not the one testenv built runit in.

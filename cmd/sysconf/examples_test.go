@@ -121,7 +121,7 @@ func TestConsolesExample(t *testing.T) {
 			if s.Name == "pg_shm.pg_shm" && e.Path == "run.script" && !strings.Contains(string(e.Content), "-p 5432") {
 				t.Errorf("pg_shm does not reach the primary's port:\n%s", e.Content)
 			}
-			if s.Name == "console.getty-tty3" && e.Path == "run" && !strings.Contains(string(e.Content), "exec agetty 38400 tty3 linux") {
+			if s.Name == "console.getty-tty3" && e.Path == "run" && !strings.Contains(string(e.Content), "exec chpst -P agetty tty3 linux") {
 				t.Errorf("getty run:\n%s", e.Content)
 			}
 		}
