@@ -287,6 +287,12 @@ func (m *machine) logs() string {
 	return b.String()
 }
 
+// log returns the whole current log of a service (its svlogd's current).
+func (m *machine) log(service string) string {
+	b, _ := os.ReadFile(filepath.Join(m.root, "var/log/sysconf", service, "current"))
+	return string(b)
+}
+
 // pid returns the pid (in the machine) of a service, 0 when it is not
 // running, from sv status.
 func (m *machine) pid(service string) int {

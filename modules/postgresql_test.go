@@ -126,7 +126,7 @@ func TestPostgresqlWithPgShm(t *testing.T) {
 	if pm != replicaPID {
 		t.Errorf("postmaster.pid says %d, sv says %d", pm, replicaPID)
 	}
-	seeds := strings.Count(m.logs(), "pg_shm: seeding")
+	seeds := strings.Count(m.log("shm.pg_shm"), "pg_shm: seeding")
 	m.run("kill", "-9", strconv.Itoa(pm))
 	m.eventually(30*time.Second, func() string {
 		if p := m.pid("shm.pg_shm"); p == 0 || p == pm {
@@ -140,7 +140,7 @@ func TestPostgresqlWithPgShm(t *testing.T) {
 	}
 	m.psql(5432, "INSERT INTO t (id) VALUES (200)")
 	m.replicaHas(5434, "SELECT count(*) FROM t WHERE id = 200", "1", 15*time.Second)
-	if strings.Count(m.logs(), "pg_shm: seeding") != seeds {
+	if strings.Count(m.log("shm.pg_shm"), "pg_shm: seeding") != seeds {
 		t.Errorf("the replica was seeded again after kill -9:\n%s", m.logs())
 	}
 
@@ -169,4 +169,18 @@ func TestPostgresqlWithPgShm(t *testing.T) {
 	if _, _, code := m.psql(5434, "SELECT 1"); code == 0 {
 		t.Errorf("something still answers on the old port 5434")
 	}
+
+	// A reboot empties /dev/shm: with the tmpfs gone, the replica mounts
+	// a new one and seeds itself again, with every row.
+	m.run("sv", "-w", "60", "down", "/service/shm.pg_shm")
+	m.run("umount", "/dev/shm/pg_shm")
+	const noReplica = "pg_shm: seeding /dev/shm/pg_shm/data: no replica"
+	seeds = strings.Count(m.log("shm.pg_shm"), noReplica)
+	m.run("sv", "up", "/service/shm.pg_shm")
+	m.replicaHas(5435, "SELECT count(*) FROM t", strconv.Itoa(1+rounds+2), 60*time.Second) // ids 1…11, 200, 300
+	if strings.Count(m.log("shm.pg_shm"), noReplica) <= seeds {
+		t.Errorf("the replica did not seed itself again after its tmpfs was emptied:\n%s", m.logs())
+	}
+	m.psql(5432, "INSERT INTO t (id) VALUES (400)")
+	m.replicaHas(5435, "SELECT count(*) FROM t WHERE id = 400", "1", 15*time.Second)
 }
