@@ -108,12 +108,18 @@ service "pg_shm" {
     q() { as_pg "$bin/psql" -X -A -t -q -v ON_ERROR_STOP=1 -d '${local.conn} dbname=postgres' -c "$1"; }
 
     # depends_on waits for the primary's supervisor, but sv check passes
-    # a service that has no process yet: wait for the server itself, as
-    # runit does it (exit, and runsv runs this again a second later).
-    if ! as_pg "$bin/pg_isready" -q -h '${local.p.socket_dir}' -p ${local.p.port}; then
-      echo "pg_shm: waiting for the primary on ${local.p.socket_dir}, port ${local.p.port}"
-      exit 1
-    fi
+    # a service that has no process yet: wait for the server itself, 10 s
+    # at most, then exit as runit does it (runsv runs this again a second
+    # later).
+    n=0
+    until as_pg "$bin/pg_isready" -q -h '${local.p.socket_dir}' -p ${local.p.port}; do
+      n=$((n + 1))
+      if [ $n -ge 50 ]; then
+        echo "pg_shm: waiting for the primary on ${local.p.socket_dir}, port ${local.p.port}"
+        exit 1
+      fi
+      sleep 0.2
+    done
 
     # The tmpfs, mounted anew after a reboot; a size change applies at the
     # next start without losing the data.
