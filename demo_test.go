@@ -19,6 +19,12 @@ import (
 // nothing behind.
 func TestDemo(t *testing.T) {
 	bin := t.TempDir()
+	// Run as root, the demo's loggers drop to an unprivileged account
+	// (planner.LogUser), which must reach the programs in bin, as it
+	// reaches /usr/bin on a machine: TempDir's top folder is private.
+	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "sysconf"), "./cmd/sysconf")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {

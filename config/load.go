@@ -92,6 +92,7 @@ type loader struct {
 	fileAt    map[string]hcl.Range
 	runlevels []*runlevelDecl
 	rootVals  map[string]rootValue
+	acct      *accountDecls
 }
 
 // serviceInst is one decoded service whose references are resolved once
@@ -237,6 +238,7 @@ func (l *loader) finish(root *module) {
 	}
 	sort.Slice(l.sys.Files, func(i, j int) bool { return l.sys.Files[i].Path < l.sys.Files[j].Path })
 	sort.Slice(l.sys.Outputs, func(i, j int) bool { return l.sys.Outputs[i].Name < l.sys.Outputs[j].Name })
+	l.sortAccounts()
 }
 
 // checkCycles reports each dependency cycle once, at the depends_on of the
@@ -280,6 +282,7 @@ type module struct {
 	runlevels []*hcl.Block
 	boot      *hcl.Block
 	files     []*hcl.Block
+	system    []*hcl.Block // group, user, directory and mount blocks (accounts.go)
 	calls     map[string]*hcl.Block
 	callOrder []string
 
@@ -314,6 +317,10 @@ var topSchema = &hcl.BodySchema{
 		{Type: "file", LabelNames: []string{"path"}},
 		{Type: "module", LabelNames: []string{"name"}},
 		{Type: "boot"},
+		{Type: "group", LabelNames: []string{"name"}},
+		{Type: "user", LabelNames: []string{"name"}},
+		{Type: "directory", LabelNames: []string{"path"}},
+		{Type: "mount", LabelNames: []string{"path"}},
 	},
 }
 
@@ -408,6 +415,8 @@ func (m *module) parse(files []string) bool {
 				m.runlevels = append(m.runlevels, b)
 			case "file":
 				m.files = append(m.files, b)
+			case "group", "user", "directory", "mount":
+				m.system = append(m.system, b)
 			case "module":
 				name := b.Labels[0]
 				if !validName(name) {
@@ -491,6 +500,9 @@ func (m *module) evaluate(in inputs, call *hcl.Block) {
 	}
 	for _, b := range m.files {
 		m.decodeFile(b, ctx)
+	}
+	for _, b := range m.system {
+		m.decodeSystemBlock(b, ctx)
 	}
 	for _, b := range m.runlevels {
 		m.decodeRunlevel(b, ctx)

@@ -133,7 +133,7 @@ service "db" {
 			if d := cmp.Diff(want, s.Services[0].Limits); d != "" {
 				t.Errorf("limits (-want +got)\n%s", d)
 			}
-			wantLog := &Log{Dir: "/var/log/sysconf/db", Size: i64(10 << 20), Keep: i64(5), Filters: []string{"-*debug*"}, Timestamps: "utc", User: "postgres"}
+			wantLog := &Log{Dir: "/var/log/sysconf/db", Size: i64(10 << 20), Keep: i64(5), Filters: []string{"-*debug*"}, Timestamps: "utc"}
 			if d := cmp.Diff(wantLog, s.Services[0].Log, cmpopts.IgnoreTypes(hcl.Range{})); d != "" {
 				t.Errorf("log (-want +got)\n%s", d)
 			}

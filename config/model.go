@@ -18,6 +18,13 @@ type System struct {
 	Outputs   []*Output   // the root module's outputs, sorted by Name
 	Boot      *Boot       // the boot block, or its defaults when there is none
 
+	// The machine around the services (accounts.go): created or
+	// corrected at activation, before any service starts.
+	Groups      []*Group     // sorted by Name
+	Users       []*User      // sorted by Name
+	Directories []*Directory // sorted by Path
+	Mounts      []*Mount     // sorted by Path
+
 	// Sources holds every file read, keyed by the file name used in ranges,
 	// so that diagnostics can show snippets and generations can copy them.
 	Sources map[string][]byte
@@ -27,22 +34,26 @@ type System struct {
 type Service struct {
 	// Name is the full name: the block label, prefixed by "MODULE." for
 	// every module call it sits in ("console.getty-tty1").
-	Name      string
-	Module    string   // the module path ("" for the root, "console" or "a.b")
-	Command   []string // exec'd as is; empty when Run is given
-	Run       string   // a whole script; empty when Command is given
-	User      string
-	Group     string
-	Env       map[string]string
-	Chdir     string
-	Nice      *int
-	Limits    Limits
-	Finish    string
-	Check     string
-	Down      bool
-	Control   map[string]string // signal letter → script
-	DependsOn []string          // full names, sorted
-	Log       *Log
+	Name    string
+	Module  string   // the module path ("" for the root, "console" or "a.b")
+	Command []string // exec'd as is; empty when Run is given
+	Run     string   // a whole script; empty when Command is given
+	User    string
+	Group   string
+	// UserRange and GroupRange are where user and group were written, so
+	// that a check against the machine's accounts points at them.
+	UserRange  hcl.Range
+	GroupRange hcl.Range
+	Env        map[string]string
+	Chdir      string
+	Nice       *int
+	Limits     Limits
+	Finish     string
+	Check      string
+	Down       bool
+	Control    map[string]string // signal letter → script
+	DependsOn  []string          // full names, sorted
+	Log        *Log
 	// Enabled false keeps the service in the generation (sv/, so sv can
 	// start it by hand) but out of every runlevel.
 	Enabled bool
@@ -94,7 +105,10 @@ type Log struct {
 	Filters    []string
 	Timestamps string
 	Processor  string
-	User       string // the user svlogd runs as; default the service's user, else root
+	// User is the user svlogd runs as when the log block gives one; ""
+	// means the log account sysconf declares (planner.LogUser), never the
+	// service's own user, which could then rewrite its own logs.
+	User string
 
 	DeclRange hcl.Range
 }

@@ -24,6 +24,10 @@ func Schemas() map[string]*hcl.BodySchema {
 		"variable":            variableSchema,
 		"variable.validation": validationSchema,
 		"boot":                bootSchema,
+		"group":               groupSchema,
+		"user":                userSchema,
+		"directory":           directorySchema,
+		"mount":               mountSchema,
 	}
 }
 

@@ -383,6 +383,12 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 	}
 	s.User = a.account("user", "user")
 	s.Group = a.account("group", "group")
+	if at := a.attrs["user"]; at != nil {
+		s.UserRange = at.Expr.Range()
+	}
+	if at := a.attrs["group"]; at != nil {
+		s.GroupRange = at.Expr.Range()
+	}
 	if s.Group != "" && s.User == "" {
 		l.add(errDiag(a.attrs["group"].NameRange.Ptr(), "Group without user", "chpst -u sets the user and group together: give user as well as group."))
 	}
@@ -459,7 +465,7 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 		case "limits":
 			s.Limits = m.decodeLimits(blk, ctx, allowEach)
 		case "log":
-			s.Log = m.decodeLog(blk, full, s.User, ctx, allowEach)
+			s.Log = m.decodeLog(blk, full, ctx, allowEach)
 		}
 	}
 	l.services = append(l.services, inst)
@@ -493,12 +499,12 @@ func (m *module) decodeLimits(b *hcl.Block, ctx *hcl.EvalContext, allowEach bool
 	return lim
 }
 
-func (m *module) decodeLog(b *hcl.Block, full, user string, ctx *hcl.EvalContext, allowEach bool) *Log {
+func (m *module) decodeLog(b *hcl.Block, full string, ctx *hcl.EvalContext, allowEach bool) *Log {
 	l := m.l
 	content, diags := b.Body.Content(logSchema)
 	l.add(diags...)
 	a := attrs{m: m, attrs: content.Attributes, ctx: ctx, allowEach: allowEach}
-	lg := &Log{Dir: DefaultLogDir + "/" + full, Timestamps: TimestampsUTC, User: user, DeclRange: b.DefRange}
+	lg := &Log{Dir: DefaultLogDir + "/" + full, Timestamps: TimestampsUTC, DeclRange: b.DefRange}
 	if d, ok := a.absPath("dir", "Invalid log directory"); ok {
 		if d == "/" {
 			l.add(errDiag(a.attrs["dir"].Expr.Range().Ptr(), "Invalid log directory", "The log directory cannot be / itself."))

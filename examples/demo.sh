@@ -16,6 +16,9 @@ PATH=$bin:$PATH
 export PATH
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/sysconf-demo.XXXXXX")
+# A machine's / is open to every account, and run as root the loggers run
+# as an unprivileged one (_sysconf-log): mktemp made the folder private.
+chmod 755 "$root"
 # The example's services write their state here, inside the root.
 vars="-var state=$root/var/lib/example"
 rpid=

@@ -56,6 +56,9 @@ func (g *Root) preflight(m Manifest, live, boot, force bool) error {
 		}
 	}
 	if live {
+		if err := g.checkAccounts(m); err != nil {
+			return err
+		}
 		if fi, err := r.Lstat(g.l.Service); err == nil {
 			text, _ := r.Readlink(g.l.Service)
 			if fi.Mode()&fs.ModeSymlink == 0 || text != g.l.Current() && !force {
@@ -120,6 +123,9 @@ func (g *Root) switchLive(a *activation) error {
 	rec := a.rec
 	if _, ok := rec.Runlevels[a.level]; !ok {
 		return fmt.Errorf("runlevel %s: %w", a.level, ErrNotFound)
+	}
+	if err := g.ensureSystem(a); err != nil {
+		return err
 	}
 	// runsv creates only the last component of its supervise link's target.
 	if err := r.MkdirAll(g.l.Supervise, 0o755); err != nil {

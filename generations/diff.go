@@ -14,6 +14,9 @@ type Diff struct {
 
 	Runlevels []Change `json:"runlevels"` // a runlevel added, removed or with other services
 	Files     []Change `json:"files"`     // managed files
+	// System holds the groups, users, directories and mounts added (+),
+	// removed (-) or changed (~), named "user postgres", "mount /dev/shm/x".
+	System []Change `json:"system,omitempty"`
 }
 
 // ServiceChange is one service whose store path changes, with the tree
@@ -34,7 +37,7 @@ type Change struct {
 
 // Empty reports whether applying the new manifest would change nothing.
 func (d Diff) Empty() bool {
-	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Changed) == 0 && len(d.Runlevels) == 0 && len(d.Files) == 0
+	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Changed) == 0 && len(d.Runlevels) == 0 && len(d.Files) == 0 && len(d.System) == 0
 }
 
 // Compare returns the changes from old (nil: nothing applied yet) to new:
@@ -129,6 +132,7 @@ func Compare(old *Manifest, new Manifest) Diff {
 	}
 	d.Files = append(d.Files, bootChanges(old.Boot, new.Boot)...)
 	sort.Slice(d.Files, func(i, j int) bool { return d.Files[i].Name < d.Files[j].Name })
+	d.System = systemChanges(*old, new)
 	return d
 }
 
@@ -160,36 +164,30 @@ func treeChanges(old, new []Entry) []Change {
 	return out
 }
 
+// onlyIn returns the lines of a that b does not have, counting repeats,
+// each after prefix.
+func onlyIn(a, b [][]byte, prefix string) []string {
+	count := map[string]int{}
+	for _, l := range b {
+		count[string(l)]++
+	}
+	var out []string
+	for _, l := range a {
+		if count[string(l)] > 0 {
+			count[string(l)]--
+			continue
+		}
+		out = append(out, prefix+string(l))
+	}
+	return out
+}
+
 // lineChanges lists the lines only in old ("- …") and only in new ("+ …"),
 // a short summary rather than a full diff, at most 10 lines.
 func lineChanges(old, new []byte) []string {
 	ol := bytes.Split(old, []byte("\n"))
 	nl := bytes.Split(new, []byte("\n"))
-	count := map[string]int{}
-	for _, l := range ol {
-		count[string(l)]++
-	}
-	var plus []string
-	for _, l := range nl {
-		if count[string(l)] > 0 {
-			count[string(l)]--
-			continue
-		}
-		plus = append(plus, "+ "+string(l))
-	}
-	count = map[string]int{}
-	for _, l := range nl {
-		count[string(l)]++
-	}
-	var out []string
-	for _, l := range ol {
-		if count[string(l)] > 0 {
-			count[string(l)]--
-			continue
-		}
-		out = append(out, "- "+string(l))
-	}
-	out = append(out, plus...)
+	out := append(onlyIn(ol, nl, "- "), onlyIn(nl, ol, "+ ")...)
 	if len(out) > 10 {
 		out = append(out[:10], "…")
 	}

@@ -16,6 +16,56 @@ type Manifest struct {
 	Runlevels []Runlevel    `json:"runlevels"` // sorted by Name
 	Files     []ManagedFile `json:"files"`     // sorted by Path
 	Boot      []Entry       `json:"boot"`      // stage scripts etc/runit/{1,2,3,ctrlaltdel}, sorted by Path
+
+	// The machine around the services, set up at activation before any
+	// service starts (accounts.go, directories.go, mounts.go). Left out
+	// of the JSON when empty, so that a description without them keeps
+	// the generation hash it had before they existed.
+	Groups      []Group     `json:"groups,omitempty"`      // sorted by Name
+	Users       []User      `json:"users,omitempty"`       // sorted by Name
+	Directories []Directory `json:"directories,omitempty"` // sorted by Path
+	Mounts      []Mount     `json:"mounts,omitempty"`      // sorted by Path
+}
+
+// Group is a group the generation makes exist in etc/group and etc/gshadow.
+type Group struct {
+	Name   string  `json:"name"`
+	System bool    `json:"system,omitempty"` // a gid from SystemIDs when none is given
+	GID    *uint32 `json:"gid,omitempty"`    // nil: the recorded one, else a free one
+}
+
+// User is an account the generation makes exist in etc/passwd and
+// etc/shadow. Every field is resolved (the planner fills the defaults);
+// the primary group is a name, resolved to its gid at activation.
+type User struct {
+	Name        string   `json:"name"`
+	System      bool     `json:"system,omitempty"` // a uid from SystemIDs when none is given
+	UID         *uint32  `json:"uid,omitempty"`    // nil: the recorded one, else a free one
+	Group       string   `json:"group"`
+	Groups      []string `json:"groups,omitempty"` // supplementary, sorted
+	Home        string   `json:"home"`
+	CreateHome  bool     `json:"create_home,omitempty"`
+	Shell       string   `json:"shell"`
+	Description string   `json:"description,omitempty"`
+}
+
+// Directory is a folder created or corrected at activation.
+type Directory struct {
+	Path  string      `json:"path"`            // absolute, inside ROOT
+	Owner string      `json:"owner,omitempty"` // a name or a number; "" is root
+	Group string      `json:"group,omitempty"` // "" is the owner's primary group
+	Mode  fs.FileMode `json:"mode"`            // permission bits, setuid, setgid and sticky included
+}
+
+// Mount is a file system mounted at activation (and at boot by stage 1).
+type Mount struct {
+	Path    string       `json:"path"` // absolute, inside ROOT
+	Type    string       `json:"type"`
+	Source  string       `json:"source"`
+	Options []string     `json:"options,omitempty"` // mount -o's, in order
+	Owner   string       `json:"owner,omitempty"`   // of the mounted root; "" leaves it
+	Group   string       `json:"group,omitempty"`
+	Mode    *fs.FileMode `json:"mode,omitempty"`
 }
 
 // Service is one service directory of the store.

@@ -38,7 +38,13 @@ func (m Manifest) normalized() Manifest {
 		Runlevels: make([]Runlevel, len(m.Runlevels)),
 		Files:     append([]ManagedFile(nil), m.Files...),
 		Boot:      append([]Entry(nil), m.Boot...),
+
+		Groups:      append([]Group(nil), m.Groups...),
+		Users:       append([]User(nil), m.Users...),
+		Directories: append([]Directory(nil), m.Directories...),
+		Mounts:      append([]Mount(nil), m.Mounts...),
 	}
+	n.sortSystem()
 	sort.Slice(n.Services, func(i, j int) bool { return n.Services[i].Name < n.Services[j].Name })
 	for i, s := range n.Services {
 		t := append([]Entry(nil), s.Tree...)
@@ -140,6 +146,9 @@ func checkManifest(m Manifest, l Layout) error {
 				return fmt.Errorf("runlevel %s: service %s: %w: not defined", l.Name, s, ErrInvalid)
 			}
 		}
+	}
+	if err := m.checkSystem(); err != nil {
+		return err
 	}
 	_, err := m.fileSet(l)
 	return err

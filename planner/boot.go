@@ -26,10 +26,11 @@ var (
 var runsvdirLog = "log: " + strings.Repeat(".", 395)
 
 // Boot renders the stage scripts etc/runit/1, 2, 3 and ctrlaltdel from b
-// (nil is a description without a boot block), sorted by path. They are
-// POSIX sh and depend on nothing but b, so the same block gives the same
+// (nil is a description without a boot block) and the description's
+// mounts, which stage 1 mounts, sorted by path. They are POSIX sh and
+// depend on nothing but their arguments, so the same blocks give the same
 // bytes.
-func Boot(b *config.Boot) []generations.Entry {
+func Boot(b *config.Boot, mounts ...*config.Mount) []generations.Entry {
 	if b == nil {
 		b = &config.Boot{CtrlAltDel: config.CtrlAltDelReboot}
 	}
@@ -37,7 +38,7 @@ func Boot(b *config.Boot) []generations.Entry {
 		return generations.Entry{Path: "etc/runit/" + name, Mode: 0o755, Content: []byte(body)}
 	}
 	return []generations.Entry{
-		file("1", stage1(b)),
+		file("1", stage1(b, mounts)),
 		file("2", stage2(b)),
 		file("3", stage3(b)),
 		file("ctrlaltdel", ctrlAltDel(b)),
@@ -53,7 +54,7 @@ func bootHeader(what string) string {
 	return fmt.Sprintf("#!/bin/sh\n# sysconf: %s.\n# Generated: edit the description, not this file.\n\nPATH=%s\nexport PATH\n", what, stagePath)
 }
 
-func stage1(b *config.Boot) string {
+func stage1(b *config.Boot, mounts []*config.Mount) string {
 	var s strings.Builder
 	s.WriteString(bootHeader("runit stage 1 (one-time boot tasks)"))
 	s.WriteString(`
@@ -83,6 +84,7 @@ for f in ` + stopitFile + ` ` + rebootFile + `; do
 done
 
 `)
+	s.WriteString(stageMounts(mounts))
 	if b.Hostname != "" {
 		s.WriteString("hostname " + quote(b.Hostname) + "\n")
 	} else {

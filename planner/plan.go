@@ -17,7 +17,7 @@ func Plan(sys *config.System) generations.Manifest {
 		Services:  make([]generations.Service, 0, len(sys.Services)),
 		Runlevels: make([]generations.Runlevel, 0, len(sys.Runlevels)),
 		Files:     make([]generations.ManagedFile, 0, len(sys.Files)),
-		Boot:      Boot(sys.Boot),
+		Boot:      Boot(sys.Boot, sys.Mounts...),
 	}
 	for _, s := range sys.Services {
 		m.Services = append(m.Services, Service(s))
@@ -33,6 +33,7 @@ func Plan(sys *config.System) generations.Manifest {
 		m.Files = append(m.Files, generations.ManagedFile{Path: f.Path, Mode: fs.FileMode(f.Mode), Owner: f.Owner, Group: f.Group, Content: append([]byte{}, f.Content...)})
 	}
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+	system(sys, &m)
 	return m
 }
 

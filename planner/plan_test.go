@@ -41,8 +41,32 @@ func render(m generations.Manifest) string {
 	for _, f := range m.Files {
 		fmt.Fprintf(&b, "=== file %s %v\n%s", f.Path, f.Mode, f.Content)
 	}
+	for _, g := range m.Groups {
+		fmt.Fprintf(&b, "=== group %s system=%v gid=%s\n", g.Name, g.System, id(g.GID))
+	}
+	for _, u := range m.Users {
+		fmt.Fprintf(&b, "=== user %s system=%v uid=%s group=%s groups=%v home=%s create_home=%v shell=%s description=%q\n",
+			u.Name, u.System, id(u.UID), u.Group, u.Groups, u.Home, u.CreateHome, u.Shell, u.Description)
+	}
+	for _, d := range m.Directories {
+		fmt.Fprintf(&b, "=== directory %s %v %s:%s\n", d.Path, d.Mode, d.Owner, d.Group)
+	}
+	for _, mt := range m.Mounts {
+		mode := "-"
+		if mt.Mode != nil {
+			mode = mt.Mode.String()
+		}
+		fmt.Fprintf(&b, "=== mount %s type=%s source=%s options=%v %s %s:%s\n", mt.Path, mt.Type, mt.Source, mt.Options, mode, mt.Owner, mt.Group)
+	}
 	fmt.Fprintf(&b, "=== generation %s\n", m.Hash())
 	return b.String()
+}
+
+func id(n *uint32) string {
+	if n == nil {
+		return "-"
+	}
+	return fmt.Sprint(*n)
 }
 
 func readFS(t testing.TB, files ...string) fstest.MapFS {

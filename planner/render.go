@@ -165,12 +165,7 @@ func logRun(s *config.Service) []byte {
 	fmt.Fprintf(&b, "d=%s\n", quote(dir))
 	b.WriteString("mkdir -p \"$d\" || exit 1\n")
 	b.WriteString("cp ./config \"$d/config.new\" && mv -f \"$d/config.new\" \"$d/config\" || exit 1\n")
-	var exec []string
-	if lg.User != "" {
-		fmt.Fprintf(&b, "chown %s \"$d\" || exit 1\n", quote(lg.User))
-		exec = append(exec, "chpst", "-u", lg.User)
-	}
-	exec = append(exec, "svlogd")
+	exec := []string{"svlogd"}
 	switch lg.Timestamps {
 	case config.TimestampsUTC:
 		exec = append(exec, "-tt")
@@ -178,6 +173,31 @@ func logRun(s *config.Service) []byte {
 		exec = append(exec, "-ttt")
 	case config.TimestampsTAI64N:
 		exec = append(exec, "-t")
+	}
+	if lg.User != "" {
+		fmt.Fprintf(&b, "chown %s \"$d\" || exit 1\n", quote(lg.User))
+		exec = append([]string{"chpst", "-u", lg.User}, exec...)
+	} else {
+		fmt.Fprintf(&b, `# svlogd runs as %[1]s, sysconf's log account: never as the service's
+# user, which could then rewrite its own logs, nor as root. The ids come
+# from this root's /etc/passwd, as numbers for chpst: under --root the
+# host may have no such account. A supervisor that is not root runs
+# everything as its own user already.
+if [ "$(id -u)" = 0 ]; then
+	ids=
+	while IFS=: read -r name _ uid gid _; do
+		[ "$name" = %[1]s ] && ids=$uid:$gid
+	done <%[2]s
+	[ -n "$ids" ] || { echo %[3]s >&2; exit 1; }
+	# The folder and svlogd's own files in it, not the folder's tree: a
+	# log dir may be a shared folder such as /var/log.
+	chown "$ids" "$d" "$d/config" || exit 1
+	for f in "$d/current" "$d/lock" "$d/state" "$d/newstate" "$d"/@*; do
+		[ ! -e "$f" ] || chown "$ids" "$f" || exit 1
+	done
+	exec chpst -u ":$ids" %[4]s "$d"
+fi
+`, LogUser, quote(logUp+"etc/passwd"), quote("log of "+s.Name+": no account "+LogUser+" in /etc/passwd"), words(exec))
 	}
 	fmt.Fprintf(&b, "exec %s \"$d\"\n", words(exec))
 	return []byte(b.String())

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 // TestRunUnderRoot runs the small example's planned services with Debian's
 // runsvdir under a temporary root: the reader waits for the clock through
 // $SVDIR, and both log under ROOT/var/log/sysconf, reached from the store.
+// Run as root, the loggers run as LogUser, found in ROOT/etc/passwd (as
+// activation writes it; the host has no such account), and own their logs.
 func TestRunUnderRoot(t *testing.T) {
 	runsvdir := testenv.DebianRunit(t, "runsvdir")
 	testenv.DebianRunit(t, "svlogd")
@@ -28,6 +31,25 @@ func TestRunUnderRoot(t *testing.T) {
 		t.Fatal(diags)
 	}
 	m := Plan(sys)
+	const logUID, logGID = 991, 992
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	passwd := fmt.Sprintf("root:x:0:0::/root:/bin/sh\n%s:x:%d:%d::/nonexistent:/usr/sbin/nologin\n", LogUser, logUID, logGID)
+	if err := os.WriteFile(filepath.Join(root, "etc/passwd"), []byte(passwd), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The reader's logs so far, written as root: svlogd goes on with them
+	// as the log account. A file of someone else's in the folder stays.
+	oldLog := filepath.Join(root, "var/log/sysconf/reader")
+	if err := os.MkdirAll(oldLog, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"current", "other"} {
+		if err := os.WriteFile(filepath.Join(oldLog, f), []byte("old line\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	svdir := filepath.Join(root, "service")
 	if err := os.MkdirAll(svdir, 0o755); err != nil {
 		t.Fatal(err)
@@ -73,6 +95,33 @@ func TestRunUnderRoot(t *testing.T) {
 		}
 		return "reader log: " + string(b)
 	})
+	if os.Geteuid() == 0 {
+		// svlogd created current: it ran as the log account.
+		for _, p := range []string{"var/log/sysconf/reader", "var/log/sysconf/reader/current"} {
+			fi, err := os.Stat(filepath.Join(root, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := fi.Sys().(*syscall.Stat_t); st.Uid != logUID || st.Gid != logGID {
+				t.Errorf("/%s is owned by %d:%d, want the log account's %d:%d", p, st.Uid, st.Gid, logUID, logGID)
+			}
+		}
+		if fi, err := os.Stat(filepath.Join(oldLog, "other")); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 0 {
+			t.Errorf("a file that is not svlogd's changed owner: %v", err)
+		}
+	}
+	// svlogd keeps it in current, or rotates it (a current that was not
+	// closed cleanly becomes @….u).
+	kept, _ := filepath.Glob(filepath.Join(oldLog, "[@c]*"))
+	found := false
+	for _, f := range kept {
+		if b, _ := os.ReadFile(f); strings.HasPrefix(string(b), "old line\n") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the log so far was lost: %v", kept)
+	}
 	cfg, err := os.ReadFile(filepath.Join(root, "var/log/sysconf/reader/config"))
 	if err != nil || !strings.Contains(string(cfg), "preader: ") {
 		t.Errorf("log config = %q, %v", cfg, err)

@@ -121,6 +121,10 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	// The accounts first: Apply adds the description's own to them.
+	if err := writeAccounts(root, sys); err != nil {
+		return err
+	}
 	// Nothing supervises the tree, so Apply builds and links the generation
 	// and returns at once, without a health check.
 	g, err := generations.Create(root)
@@ -135,9 +139,6 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 		return fmt.Errorf("build the generation in %s: %w", root, err)
 	}
 
-	if err := writeAccounts(root, sys); err != nil {
-		return err
-	}
 	img := vm.Image{Trees: []string{root}}
 	vm.RunitLinks(&img, runit, runitnames.Links) // the names make build links in bin/
 	if self := selfSysconf(); self != "" {
@@ -256,15 +257,27 @@ func writeImage(path string, img vm.Image) error {
 
 // writeAccounts gives the image an /etc/passwd and /etc/group, unless the
 // description manages them: root, and every user and group the
-// description names (services, their logs, managed files' owners), each
-// user with a group of its name, numbered from 1000 in name order, so the
-// same description gives the same files. Numeric ids need no entry.
+// description names (services, their logs, managed files' owners) but does
+// not declare (activation adds those), each user with a group of its name,
+// numbered from 1000 in name order, so the same description gives the same
+// files. Numeric ids need no entry.
 func writeAccounts(root string, sys *config.System) error {
 	users, groups := map[string]bool{}, map[string]bool{}
+	declared := map[string]bool{}
+	for _, u := range sys.Users {
+		declared[u.Name] = true
+	}
+	for _, g := range sys.Groups {
+		declared[g.Name] = true
+	}
 	add := func(set map[string]bool, name string) {
-		if name != "" && name != "root" && strings.Trim(name, "0123456789") != "" {
+		if name != "" && name != "root" && !declared[name] && strings.Trim(name, "0123456789") != "" {
 			set[name] = true
 		}
+	}
+	managed := map[string]bool{}
+	for _, f := range sys.Files {
+		managed[f.Path] = true
 	}
 	for _, s := range sys.Services {
 		add(users, s.User)
@@ -300,8 +313,8 @@ func writeAccounts(root string, sys *config.System) error {
 	}
 	for name, content := range map[string]string{"etc/passwd": passwd, "etc/group": group} {
 		p := filepath.Join(root, name)
-		if _, err := os.Lstat(p); err == nil {
-			continue // a managed file of the description
+		if managed["/"+name] {
+			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -184,7 +185,8 @@ func TestBuildVM(t *testing.T) {
 	if _, e, ok := resolve(ents, "etc/conf.d/example"); !ok || !strings.Contains(string(e.data), "STATE=") {
 		t.Errorf("managed file /etc/conf.d/example missing or wrong: %q", e.data)
 	}
-	if _, e, ok := resolve(ents, "etc/passwd"); !ok || string(e.data) != "root:x:0:0:root:/root:/bin/sh\n" {
+	// root, then the log account the description's loggers run as.
+	if _, e, ok := resolve(ents, "etc/passwd"); !ok || !regexp.MustCompile(`^root:x:0:0:root:/root:/bin/sh\n_sysconf-log:x:999:999:[^\n]*:/nonexistent:/usr/sbin/nologin\n$`).Match(e.data) {
 		t.Errorf("etc/passwd: %q", e.data)
 	}
 	if busybox != "" {

@@ -190,6 +190,13 @@ func writePlan(w io.Writer, d generations.Diff, origins map[string]string, color
 		}
 		fmt.Fprintln(w, paint(c.Op, line))
 	}
+	for _, c := range d.System {
+		line := c.Op + " " + c.Name
+		if len(c.Detail) > 0 {
+			line += " (" + strings.Join(c.Detail, ", ") + ")"
+		}
+		fmt.Fprintln(w, paint(c.Op, line))
+	}
 	if d.Empty() {
 		fmt.Fprintf(w, "%s %d services unchanged.\n", bold("No changes:"), d.Unchanged)
 		return

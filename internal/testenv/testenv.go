@@ -52,6 +52,12 @@ func RunitBin(t testing.TB) string {
 		if buildErr != nil {
 			return
 		}
+		// Loggers drop to an unprivileged account (planner.LogUser) when
+		// a test runs as root: the programs must be reachable by it, as
+		// /usr/bin is on a machine. MkdirTemp makes the folder private.
+		if buildErr = os.Chmod(binDir, 0o755); buildErr != nil {
+			return
+		}
 		exe := filepath.Join(binDir, "runit")
 		cmd := exec.Command("go", "build", "-o", exe, "./cmd/runit")
 		cmd.Dir = moduleRoot()

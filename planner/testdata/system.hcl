@@ -41,3 +41,35 @@ service "pg_shm" {
 file "/etc/conf.d/pg_shm" {
   content = "PGROOT=/dev/shm/pg_mem\nPGPORT=5434\n"
 }
+
+user "postgres" {
+  system      = true
+  home        = "/var/lib/postgres"
+  create_home = true
+}
+
+group "dba" {
+  gid = 1500
+}
+
+user "joe" {
+  groups = ["dba"]
+}
+
+directory "/var/lib/postgres/data" {
+  owner = "postgres"
+  mode  = "0700"
+}
+
+directory "/srv/drop" {
+  group = "dba"
+  mode  = "3770"
+}
+
+mount "/dev/shm/pg_mem" {
+  type    = "tmpfs"
+  options = ["size=64m", "nosuid", "nodev"]
+  owner   = "postgres"
+  group   = "postgres"
+  mode    = "0700"
+}
