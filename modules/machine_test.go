@@ -110,6 +110,9 @@ R=$1 B=$2
 # A network namespace of its own, with loopback alone: the host's daemons
 # (a PostgreSQL on 5432, an sshd on 22) are elsewhere.
 ip link set lo up
+# The root is open to every account, as / is (the loggers' account reaches
+# the log folders through it).
+chmod 0755 "$R"
 cd "$R"
 mkdir -p usr proc dev run tmp etc var/tmp var/spool home root sysconf-bin
 ln -s ../run var/run
