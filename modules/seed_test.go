@@ -12,7 +12,7 @@ import (
 
 // TestSeedExample validates and plans examples/seed, the seed's whole
 // machine, with the sysconf program: every module of the seed is in it,
-// in the runlevels the seed describes.
+// in the runlevels the seed describes, with joe's account.
 func TestSeedExample(t *testing.T) {
 	sysconf := filepath.Join(programs(t), "sysconf")
 	seed := filepath.Join(moduleRoot(), "examples", "seed")
@@ -41,6 +41,9 @@ func TestSeedExample(t *testing.T) {
 	single, _, _ = strings.Cut(single, "+ file")
 	if want := "    + console.getty-tty2\n    + ssh.sshd\n    + syslog.socklog\n"; single != want {
 		t.Errorf("runlevel single:\n%s\nwant\n%s", single, want)
+	}
+	if !strings.Contains(plan, "\n+ user joe\n") {
+		t.Errorf("plan does not make joe's account:\n%s", plan)
 	}
 	if !strings.Contains(plan, "Plan: 9 to add, 0 to change, 0 to remove") {
 		t.Errorf("plan:\n%s", plan)

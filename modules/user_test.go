@@ -7,65 +7,75 @@ import (
 	"time"
 )
 
-// asJoe runs a shell command line in the machine as joe, with his HOME, and
-// returns its stdout, stderr and exit code.
-func (m *machine) asJoe(script string) (string, string, int) {
+// as runs a shell command line in the machine as user, with the HOME
+// /home/USER, and returns its stdout, stderr and exit code.
+func (m *machine) as(user, script string) (string, string, int) {
 	m.t.Helper()
-	return m.try("chpst", "-u", "joe", "env", "HOME=/home/joe", "USER=joe", "LOGNAME=joe", "sh", "-c", script)
+	return m.try("chpst", "-u", user, "env", "HOME=/home/"+user, "USER="+user, "LOGNAME="+user, "sh", "-c", script)
 }
 
-// TestUserServices runs joe's own service tree: a service he drops into
-// ~/service runs as him with his HOME and ~/bin in PATH, and his own sv
-// stops it.
+// asJoe runs a shell command line in the machine as joe (see as).
+func (m *machine) asJoe(script string) (string, string, int) {
+	m.t.Helper()
+	return m.as("joe", script)
+}
+
+// TestUserServices runs a user's own service tree: a service the user
+// drops into ~/service runs as them with their HOME and ~/bin in PATH, and
+// their own sv stops it. The user is declared in the same description
+// (sysconf makes the account and its home before it starts the tree).
 func TestUserServices(t *testing.T) {
 	m := newMachine(t)
 	m.apply(`
-module "joe" {
+user "ann" {}
+
+module "ann" {
   source = "user_services"
-  user   = "joe"
+  user   = "ann"
 }
 `, 30*time.Second)
-	if out := strings.TrimSpace(m.run("stat", "-c", "%U", "/home/joe/service")); out != "joe" {
-		t.Fatalf("~joe/service owned by %q", out)
+	if out := strings.TrimSpace(m.run("stat", "-c", "%U", "/home/ann/service")); out != "ann" {
+		t.Fatalf("~ann/service owned by %q", out)
 	}
-	// joe makes a service of his own, with a program in ~/bin.
-	if out, errOut, code := m.asJoe(`set -e
+	asAnn := func(script string) (string, string, int) { return m.as("ann", script) }
+	// ann makes a service of her own, with a program in ~/bin.
+	if out, errOut, code := asAnn(`set -e
 mkdir -p ~/bin ~/service/hello
 printf '#!/bin/sh\necho "$(id -un) $HOME $USER $LOGNAME"\n' > ~/bin/whoami-home
 printf '#!/bin/sh\nwhoami-home > ~/hello.out\nexec sleep 100000\n' > ~/service/hello/run
 chmod +x ~/bin/whoami-home ~/service/hello/run`); code != 0 {
-		t.Fatalf("making joe's service: %s%s", out, errOut)
+		t.Fatalf("making ann's service: %s%s", out, errOut)
 	}
 	m.eventually(20*time.Second, func() string {
-		out, _, _ := m.try("cat", "/home/joe/hello.out")
-		if strings.TrimSpace(out) != "joe /home/joe joe joe" {
-			return fmt.Sprintf("~joe/hello.out = %q, want \"joe /home/joe joe joe\"", out)
+		out, _, _ := m.try("cat", "/home/ann/hello.out")
+		if strings.TrimSpace(out) != "ann /home/ann ann ann" {
+			return fmt.Sprintf("~ann/hello.out = %q, want \"ann /home/ann ann ann\"", out)
 		}
 		return ""
 	})
-	if out := strings.TrimSpace(m.run("stat", "-c", "%U", "/home/joe/service/hello/supervise/status")); out != "joe" {
-		t.Errorf("joe's supervise/status owned by %q: his supervisor does not run as him", out)
+	if out := strings.TrimSpace(m.run("stat", "-c", "%U", "/home/ann/service/hello/supervise/status")); out != "ann" {
+		t.Errorf("ann's supervise/status owned by %q: her supervisor does not run as her", out)
 	}
-	// joe's own sv stops it.
-	out, errOut, code := m.asJoe("sv -w 10 down ~/service/hello")
-	if code != 0 || !strings.HasPrefix(out, "ok: down: /home/joe/service/hello") {
-		t.Fatalf("joe's sv down: exit %d %q %s", code, out, errOut)
+	// ann's own sv stops it.
+	out, errOut, code := asAnn("sv -w 10 down ~/service/hello")
+	if code != 0 || !strings.HasPrefix(out, "ok: down: /home/ann/service/hello") {
+		t.Fatalf("ann's sv down: exit %d %q %s", code, out, errOut)
 	}
-	if out, _, _ := m.asJoe("ps -u joe -o args"); strings.Contains(out, "sleep 100000") {
-		t.Errorf("joe's service still runs after his sv down:\n%s", out)
+	if out, _, _ := asAnn("ps -u ann -o args"); strings.Contains(out, "sleep 100000") {
+		t.Errorf("ann's service still runs after her sv down:\n%s", out)
 	}
-	// Stopping the tree stops joe's services with it (runsvdir gets SIGHUP).
-	m.asJoe("sv up ~/service/hello")
+	// Stopping the tree stops ann's services with it (runsvdir gets SIGHUP).
+	asAnn("sv up ~/service/hello")
 	m.eventually(10*time.Second, func() string {
-		if out, _, _ := m.asJoe("ps -u joe -o args"); !strings.Contains(out, "sleep 100000") {
-			return "joe's service did not start again:\n" + out
+		if out, _, _ := asAnn("ps -u ann -o args"); !strings.Contains(out, "sleep 100000") {
+			return "ann's service did not start again:\n" + out
 		}
 		return ""
 	})
-	m.run("sv", "-w", "15", "down", "/service/joe.runsvdir")
+	m.run("sv", "-w", "15", "down", "/service/ann.runsvdir")
 	m.eventually(15*time.Second, func() string {
-		if out, _, _ := m.asJoe("ps -u joe -o args"); strings.Contains(out, "sleep 100000") || strings.Contains(out, "runsvdir") {
-			return "joe's processes outlive his tree:\n" + out
+		if out, _, _ := asAnn("ps -u ann -o args"); strings.Contains(out, "sleep 100000") || strings.Contains(out, "runsvdir") {
+			return "ann's processes outlive her tree:\n" + out
 		}
 		return ""
 	})

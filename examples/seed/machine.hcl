@@ -5,8 +5,13 @@
 #
 #   sysconf validate -c examples/seed
 #   sysconf plan -c examples/seed --root /tmp/seed
-#
-# joe must exist (with his home) before the first apply.
+
+# joe, with his home /home/joe; the system accounts (postgres, sshd,
+# nobody) come with their packages.
+user "joe" {
+  description = "Joe User"
+  shell       = "/bin/bash"
+}
 
 module "console" {
   source  = "getty"
