@@ -147,9 +147,31 @@ module "console" {
 		}
 		return ""
 	})
-	pid := m.pid("console.getty-ttyT0")
-	out := strings.Fields(m.run("ps", "-o", "sid=,tty=,args=", "-p", fmt.Sprint(pid)))
-	if len(out) < 3 || out[0] != fmt.Sprint(pid) || !strings.HasPrefix(out[1], "pts/") || out[2] != "agetty" {
-		t.Errorf("getty %d: session, terminal and program %q, want its own session on pts/N", pid, out)
+	leads := func(what string, pid int) {
+		t.Helper()
+		out := strings.Fields(m.run("ps", "-o", "sid=,tty=,args=", "-p", fmt.Sprint(pid)))
+		if len(out) < 3 || out[0] != fmt.Sprint(pid) || !strings.HasPrefix(out[1], "pts/") || out[2] != "agetty" {
+			t.Errorf("%s getty %d: session, terminal and program %q, want its own session on pts/N", what, pid, out)
+		}
 	}
+	leads("our runsv's", m.pid("console.getty-ttyT0"))
+
+	// The same run script under Debian's runsv, which starts it in its own
+	// session: chpst -P makes agetty a session leader there too.
+	testenv.Start(t, m.command("ptyhold", "/dev/ttyT1", "/tmp/ttyT1"))
+	m.sh("mkdir /tmp/debian-getty && sed 's/ttyT0/ttyT1/' /service/console.getty-ttyT0/run > /tmp/debian-getty/run && chmod +x /tmp/debian-getty/run")
+	testenv.Start(t, m.command("/usr/bin/runsv", "/tmp/debian-getty"))
+	m.eventually(20*time.Second, func() string {
+		b, _, _ := m.try("cat", "/tmp/ttyT1")
+		if !strings.Contains(b, "login: ") {
+			return fmt.Sprintf("no login prompt from the getty under Debian's runsv: %q", b)
+		}
+		return ""
+	})
+	st := m.run("/usr/bin/sv", "status", "/tmp/debian-getty")
+	var pid int
+	if i := strings.Index(st, "(pid "); i >= 0 {
+		fmt.Sscan(st[i+5:], &pid)
+	}
+	leads("Debian's runsv's", pid)
 }
