@@ -9,7 +9,7 @@ GO      ?= go
 RUNIT_LINKS = runit-init runsv runsvdir runsvchdir sv chpst svlogd \
 	envdir envuidgid pgrphack setuidgid softlimit setlock
 
-.PHONY: build test fuzz lint bench man install demo clean
+.PHONY: build test check fuzz lint bench man install demo clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
@@ -30,6 +30,12 @@ fuzz:
 			$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+# The README's second command and CI's: installs what the tests need on a
+# Debian machine (apt-get, as root, only what is missing), fetches a kernel
+# for the VM boot test, then runs lint and every test with the boot on.
+check:
+	./.ci/check
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }

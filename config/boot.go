@@ -23,6 +23,9 @@ type Boot struct {
 	// CtrlAltDel is what Ctrl-Alt-Del does: CtrlAltDelReboot (the default),
 	// CtrlAltDelPowerOff or CtrlAltDelIgnore.
 	CtrlAltDel string
+	// NoVMConsole is for sysconf build-vm alone: vm_console = false, the
+	// VM gets no root shell on its serial console. apply ignores it.
+	NoVMConsole bool
 
 	DeclRange hcl.Range // the block's; zero when there is none
 }
@@ -36,7 +39,7 @@ const (
 
 var bootSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
-		{Name: "hostname"}, {Name: "stage1"}, {Name: "stage3"}, {Name: "ctrlaltdel"},
+		{Name: "hostname"}, {Name: "stage1"}, {Name: "stage3"}, {Name: "ctrlaltdel"}, {Name: "vm_console"},
 	},
 }
 
@@ -74,6 +77,7 @@ func (m *module) decodeBoot(ctx *hcl.EvalContext) {
 			l.add(errDiag(at.Expr.Range().Ptr(), "Invalid hostname", "%q cannot be a hostname: use 1–64 letters, digits, '-' and '.', not starting or ending with '-' or '.'.", s))
 		}
 	}
+	bt.NoVMConsole = !a.boolean("vm_console", true)
 	bt.Stage1 = m.stageText(a, "stage1")
 	bt.Stage3 = m.stageText(a, "stage3")
 	if s, at, ok := a.str("ctrlaltdel"); ok {

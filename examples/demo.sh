@@ -22,18 +22,25 @@ chmod 755 "$root"
 # The example's services write their state here, inside the root.
 vars="-var state=$root/var/lib/example"
 rpid=
+# supervised prints the sv status line of every service and logger whose
+# supervisor still answers.
+supervised() {
+	sv status "$root"/service/* "$root"/service/*/log 2>/dev/null | grep -E '^(run|down|finish): '
+}
 cleanup() {
 	set +e
 	if [ -n "$rpid" ]; then
-		# runsvdir's SIGHUP: every service is stopped, then the supervisors
-		# and runsvdir exit. Bounded: after 10 s, kill what is left by PID.
+		# runsvdir's SIGHUP: it exits at once, and every supervisor stops
+		# its service and logger, then exits. Wait for all of them, not
+		# for runsvdir alone: a logger still writing would race rm -rf.
+		# Bounded: after 10 s, kill what is left by PID.
 		kill -HUP "$rpid" 2>/dev/null
 		i=0
-		while [ $i -lt 100 ] && kill -0 "$rpid" 2>/dev/null; do
+		while [ $i -lt 100 ] && { kill -0 "$rpid" 2>/dev/null || [ -n "$(supervised)" ]; }; do
 			i=$((i + 1))
 			sleep 0.1
 		done
-		for pid in $(sv status "$root"/service/* 2>/dev/null | sed -n 's/.*(pid \([0-9]*\)).*/\1/p'); do
+		for pid in $(supervised | grep -o '(pid [0-9]*)' | tr -dc '0-9\n'); do
 			kill -KILL "$pid" 2>/dev/null
 		done
 		kill -KILL "$rpid" 2>/dev/null

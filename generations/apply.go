@@ -12,10 +12,11 @@ import (
 
 // Event is one step of an apply, for progress displays and --json.
 type Event struct {
-	Kind       string `json:"kind"` // build, generation, unchanged, switch, start, restart, defer, stop, await, wait, up, failed, rollback, unsupervised, warning, done
-	Service    string `json:"service,omitempty"`
-	Generation int    `json:"generation,omitempty"`
-	Message    string `json:"message,omitempty"`
+	Kind       string    `json:"kind"` // build, generation, unchanged, switch, start, restart, defer, stop, gone, await, wait, up, failed, rollback, unsupervised, warning, done
+	Service    string    `json:"service,omitempty"`
+	Generation int       `json:"generation,omitempty"`
+	Message    string    `json:"message,omitempty"`
+	Time       time.Time `json:"time,omitzero"` // when it happened: the timeline's source
 }
 
 // Options are the inputs of Apply, Rollback and SwitchRunlevel besides
@@ -57,6 +58,9 @@ type Result struct {
 
 func (o *Options) emit(e Event) {
 	if o.Events != nil {
+		if e.Time.IsZero() {
+			e.Time = time.Now()
+		}
 		o.Events(e)
 	}
 }

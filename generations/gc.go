@@ -85,6 +85,7 @@ func (g *Root) gc(o GCOptions, j *journal) (*GCResult, error) {
 			return res, fmt.Errorf("gc: remove generation %d: %w", n, err)
 		}
 		_ = r.Remove(g.l.Outcome(n))
+		_ = r.Remove(g.l.Timeline(n))
 		res.Generations = append(res.Generations, n)
 	}
 	for _, dir := range []string{g.l.Store(), g.l.Generations()} {

@@ -63,6 +63,11 @@ func (l Layout) Outcomes() string { return l.State + "/outcomes" }
 // Outcome is generation n's outcome file.
 func (l Layout) Outcome(n int) string { return l.Outcomes() + "/" + strconv.Itoa(n) + ".json" }
 
+// Timeline is where generation n's last activation spent its time.
+func (l Layout) Timeline(n int) string {
+	return l.Outcomes() + "/" + strconv.Itoa(n) + ".timeline.json"
+}
+
 // Lock is the apply lock's file.
 func (l Layout) Lock() string { return l.State + "/lock" }
 

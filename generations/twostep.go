@@ -146,7 +146,9 @@ func (g *Root) waitGone(names []string, bounds map[string]time.Duration, emit fu
 		var still []string
 		for _, n := range pending {
 			if supervise.ProbeState(filepath.Join(g.r.Name(), g.l.SuperviseDir(n))) != nil {
-				continue // no supervisor reads it, or it was never supervised
+				// No supervisor reads it, or it was never supervised.
+				emit(Event{Kind: "gone", Service: n})
+				continue
 			}
 			if time.Since(start) >= bounds[n] {
 				stuck = append(stuck, n)

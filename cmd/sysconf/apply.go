@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"sysconf/generations"
 	"sysconf/planner"
@@ -116,6 +117,9 @@ func (a *app) apply(ctx context.Context, o applyOptions, stdout, stderr io.Write
 	if o.test && o.boot {
 		return &usageError{errors.New("--test and --boot exclude each other")}
 	}
+	if o.json {
+		a.diagJSON = stdout
+	}
 	sys, err := a.load()
 	if err != nil {
 		return err
@@ -181,7 +185,7 @@ func (a *app) applyDetached(ctx context.Context, req applyRequest, asJSON bool, 
 	// Our own hangup must not stop the relay before the child is done.
 	signal.Ignore(syscall.SIGHUP)
 	defer signal.Reset(syscall.SIGHUP)
-	p := newProgress(stdout, stderr, asJSON, isTerminal(stderr))
+	p := a.progressFor(asJSON, stdout, stderr)
 	var final *childEvent
 	sc := bufio.NewScanner(er)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
@@ -217,7 +221,11 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 	}
 	events := os.NewFile(3, "events")
 	enc := json.NewEncoder(events)
+	tl := generations.ApplyTimeline{Start: time.Now()}
 	send := func(ev childEvent) {
+		if ev.Kind != "result" && ev.Kind != "" {
+			tl.Events = append(tl.Events, ev.Event)
+		}
 		if events != nil && enc.Encode(ev) != nil {
 			// The parent is gone (its terminal closed): carry on.
 			events = nil
@@ -225,7 +233,7 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 	}
 	g, err := generations.Create(req.Root)
 	if err != nil {
-		send(childEvent{Event: generations.Event{Kind: "result"}, Error: err.Error()})
+		send(childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Error: err.Error()})
 		return &exitError{code: 1}
 	}
 	defer g.Close()
@@ -234,7 +242,7 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 		Test: req.Test, BootOnly: req.Boot, Force: req.Force, NoRollback: req.NoRollback,
 		NoRestart: req.NoRestart, Timeout: req.Timeout, Events: func(e generations.Event) { send(childEvent{Event: e}) },
 	})
-	final := childEvent{Event: generations.Event{Kind: "result"}, Result: res}
+	final := childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Result: res}
 	var he *generations.HealthError
 	if err != nil {
 		final.Error = err.Error()
@@ -260,6 +268,7 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 			send(childEvent{Event: generations.Event{Kind: "warning", Generation: n,
 				Message: fmt.Sprintf("cannot record the outcome of generation %d: %v", n, oerr)}})
 		}
+		recordTimeline(g, res, tl, send)
 	}
 	send(final)
 	if err != nil {
@@ -273,20 +282,43 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 type progress struct {
 	stdout, stderr io.Writer
 	json, tty      bool
-	awaiting       map[string]bool
+	color          bool // colour failures and warnings (a terminal, no NO_COLOR or --no-color)
+	width          int  // the terminal's columns: the status line never wraps
+	// pending is what the status line shows: each service the activation
+	// waits for, with the last "wait" event's words about it.
+	pending map[string]string
+	shown   bool // the status line is on screen
 }
 
-func newProgress(stdout, stderr io.Writer, asJSON, tty bool) *progress {
-	return &progress{stdout: stdout, stderr: stderr, json: asJSON, tty: tty && !asJSON, awaiting: map[string]bool{}}
+func newProgress(stdout, stderr io.Writer, asJSON, tty, color bool) *progress {
+	p := &progress{stdout: stdout, stderr: stderr, json: asJSON, tty: tty && !asJSON, color: color && !asJSON, width: 80, pending: map[string]string{}}
+	if f, ok := stderr.(*os.File); ok && p.tty {
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+			p.width = int(ws.Col)
+		}
+	}
+	return p
+}
+
+// progressFor is the progress display of a command: JSON lines on stdout
+// with --json, else lines or a status line on stderr.
+func (a *app) progressFor(asJSON bool, stdout, stderr io.Writer) *progress {
+	return newProgress(stdout, stderr, asJSON, a.isTerminal(stderr), a.color(stderr))
+}
+
+// jsonEvent is one line of apply, rollback and runlevel --json.
+type jsonEvent struct {
+	FormatVersion int `json:"format_version"`
+	childEvent
 }
 
 func (p *progress) show(ev childEvent) {
 	if p.json {
-		b, _ := json.Marshal(ev)
+		b, _ := json.Marshal(jsonEvent{jsonFormat, ev})
 		fmt.Fprintf(p.stdout, "%s\n", b)
 		return
 	}
-	line := ""
+	line, paint := "", ""
 	switch ev.Kind {
 	case "build":
 		line = "building generation"
@@ -301,42 +333,82 @@ func (p *progress) show(ev childEvent) {
 	case "defer":
 		line = "not restarted " + ev.Service + " (restart debt: sv restart runs its new definition)"
 	case "await":
-		p.awaiting[ev.Service] = true
+		p.pending[ev.Service] = "to be up"
+	case "gone":
+		delete(p.pending, ev.Service)
 	case "up":
-		delete(p.awaiting, ev.Service)
+		delete(p.pending, ev.Service)
 		line = "up " + ev.Service
 	case "wait":
-		line = fmt.Sprintf("waiting for %s %s", ev.Service, ev.Message)
+		// Every second while it waits: on a terminal the status line
+		// says it; piped, each report is a line of the log.
+		if p.tty {
+			p.pending[ev.Service] = ev.Message
+		} else {
+			line = fmt.Sprintf("waiting for %s %s", ev.Service, ev.Message)
+		}
 	case "failed":
-		line = fmt.Sprintf("failed %s: %s", ev.Service, ev.Message)
+		delete(p.pending, ev.Service)
+		line, paint = fmt.Sprintf("failed %s: %s", ev.Service, ev.Message), "31"
 	case "rollback":
-		line = fmt.Sprintf("rolling back to generation %d", ev.Generation)
+		line, paint = fmt.Sprintf("rolling back to generation %d", ev.Generation), "33"
 	case "unsupervised", "warning":
-		line = "warning: " + ev.Message
+		line, paint = "warning: "+ev.Message, "33"
 	case "result":
 		p.result(ev)
 		return
 	}
-	if p.tty {
-		fmt.Fprint(p.stderr, "\r\x1b[K")
+	if line == "" && !p.tty {
+		return
 	}
+	p.clear()
 	if line != "" {
+		if p.color && paint != "" {
+			line = "\x1b[" + paint + "m" + line + "\x1b[0m"
+		}
 		fmt.Fprintln(p.stderr, line)
 	}
-	if p.tty && len(p.awaiting) > 0 {
-		names := make([]string, 0, len(p.awaiting))
-		for n := range p.awaiting {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		fmt.Fprintf(p.stderr, "waiting for %s", strings.Join(names, ", "))
+	p.status()
+}
+
+// clear erases the status line, so that what comes next starts on a
+// clean line.
+func (p *progress) clear() {
+	if p.shown {
+		fmt.Fprint(p.stderr, "\r\x1b[K")
+		p.shown = false
 	}
 }
 
-func (p *progress) result(ev childEvent) {
-	if p.tty {
-		fmt.Fprint(p.stderr, "\r\x1b[K")
+// status draws the status line, cut to the terminal's width so that it
+// never wraps (a wrapped line could not be erased with one \r).
+func (p *progress) status() {
+	if !p.tty || len(p.pending) == 0 {
+		return
 	}
+	names := make([]string, 0, len(p.pending))
+	for n := range p.pending {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n
+		if w := p.pending[n]; w != "to be up" {
+			parts[i] += ": " + w
+		}
+	}
+	line := []rune("waiting for " + strings.Join(parts, "; "))
+	if len(line) > p.width-1 {
+		line = append(line[:p.width-2], '…')
+	}
+	fmt.Fprint(p.stderr, string(line))
+	p.shown = true
+}
+
+func (p *progress) result(ev childEvent) {
+	p.clear()
+	p.pending = map[string]string{}
 	if len(ev.Log) > 0 {
 		fmt.Fprintf(p.stderr, "last lines of %s's log:\n", ev.Result.Failed.Service)
 		for _, l := range ev.Log {
@@ -357,8 +429,25 @@ func (p *progress) result(ev childEvent) {
 	}
 }
 
-func (p *progress) done() {
-	if p.tty && len(p.awaiting) > 0 {
-		fmt.Fprint(p.stderr, "\r\x1b[K")
+// done leaves the terminal on a clean line, for the error that may follow.
+func (p *progress) done() { p.clear() }
+
+// recordTimeline records where an activation spent its time, for
+// 'sysconf timeline --generation N': N is the generation it activated (the
+// one that failed, when it was rolled back). An activation that did
+// nothing records nothing, so as not to hide the last one that did. A
+// failure to record is a warning, as for apply's outcome.
+func recordTimeline(g *generations.Root, res *generations.Result, tl generations.ApplyTimeline, warn func(childEvent)) {
+	if res == nil || res.Generation == 0 || tl.Idle() {
+		return
+	}
+	n := res.Generation
+	if res.RolledBack {
+		n = res.Previous
+	}
+	tl.Generation, tl.End = n, time.Now()
+	if err := g.RecordTimeline(n, tl); err != nil {
+		warn(childEvent{Event: generations.Event{Kind: "warning", Generation: n,
+			Message: fmt.Sprintf("cannot record the timeline of generation %d: %v", n, err)}})
 	}
 }

@@ -48,7 +48,13 @@ runit program and /sbin/init), sysconf itself when static, and the host's
 static busybox (a shell and the tools the scripts use) into DIR/initramfs.gz,
 a gzip-compressed newc archive written by sysconf. DIR/run-vm boots it with
 qemu-system-x86_64 (TCG: no KVM needed) on the serial console; 'runit-init 0'
-inside powers the VM off and ends qemu.
+inside powers the VM off and ends qemu, and so does qemu's Ctrl-a x.
+
+The VM's serial console has a root shell without a password (the service
+console, busybox getty running sh): the VM is a throw-away machine that
+only its user reaches. 'sysconf status', 'sv status /service/*' and
+'sysconf timeline --boot' work there. A description leaves it out with
+boot { vm_console = false }, or brings its own service named console.
 
 The kernel is --kernel, else $SYSCONF_VM_KERNEL, else the host's newest
 /boot/vmlinuz-*; run-vm takes another one from $KERNEL. The runit binary is
@@ -105,6 +111,7 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	console := addVMConsole(sys)
 	m := planner.Plan(sys)
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
@@ -145,7 +152,7 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 		img.Files["bin/sysconf"] = self
 	}
 	if busybox != "" {
-		vm.BusyboxLinks(&img, busybox, vmApplets)
+		vm.BusyboxLinks(&img, busybox, append(vmApplets, vmConsoleApplets...))
 	}
 	initrd := filepath.Join(out, "initramfs.gz")
 	if err := writeImage(initrd, img); err != nil {
@@ -156,6 +163,9 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	}
 	fmt.Fprintf(stdout, "Built generation %d in %s (%d services).\n", res.Generation, root, len(m.Services))
 	fmt.Fprintf(stdout, "Wrote %s and %s, which boots it with %s.\n", initrd, filepath.Join(out, "run-vm"), kernel)
+	if console {
+		fmt.Fprintf(stdout, "The serial console has a root shell (service %s). Leave with 'runit-init 0' inside, or Ctrl-a x.\n", vmConsoleService)
+	}
 	return nil
 }
 

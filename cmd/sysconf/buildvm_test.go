@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,7 +137,7 @@ func TestBuildVM(t *testing.T) {
 	runit := testenv.Tool(t, "runit")
 	busybox := vm.FindBusybox()
 	stdout, _ := buildVM(t, "-c", "../../examples/small.hcl", "-o", out, "--kernel", kernel, "--runit", runit)
-	if !strings.Contains(stdout, "Built generation 1 ") {
+	if !strings.Contains(stdout, "Built generation 1 ") || !strings.Contains(stdout, "Leave with 'runit-init 0' inside, or Ctrl-a x.") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 
@@ -182,6 +183,15 @@ func TestBuildVM(t *testing.T) {
 			}
 		}
 	}
+	// The serial console's root shell, in the default runlevel.
+	if got, e, ok := resolve(ents, "service/console/run.script"); !ok || !strings.Contains(string(e.data), "exec getty -L -n -i -l /bin/sh 0 ttyS0") {
+		t.Errorf("service/console/run.script leads to %s: %q", got, e.data)
+	}
+	if busybox != "" {
+		if got, _, ok := resolve(ents, "bin/getty"); !ok || got != "bin/busybox" {
+			t.Errorf("bin/getty leads to %s, want bin/busybox", got)
+		}
+	}
 	if _, e, ok := resolve(ents, "etc/conf.d/example"); !ok || !strings.Contains(string(e.data), "STATE=") {
 		t.Errorf("managed file /etc/conf.d/example missing or wrong: %q", e.data)
 	}
@@ -202,6 +212,9 @@ func TestBuildVM(t *testing.T) {
 	runVM, err := os.ReadFile(filepath.Join(out, "run-vm"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(string(runVM), "leave with 'runit-init 0' inside the VM, or Ctrl-a x") {
+		t.Errorf("run-vm does not say how to leave:\n%s", runVM)
 	}
 	if !strings.Contains(string(runVM), kernel) || !strings.Contains(string(runVM), "initramfs.gz") {
 		t.Errorf("run-vm does not boot %s with initramfs.gz:\n%s", kernel, runVM)
@@ -290,6 +303,36 @@ file "/etc/group" {
 		if _, e, ok := resolve(ents, name); !ok || string(e.data) != want {
 			t.Errorf("%s = %q, want %q", name, e.data, want)
 		}
+	}
+}
+
+// TestBuildVMNoConsole: boot { vm_console = false } leaves the console
+// service out, and so does a service of the description named console,
+// which stays the description's own.
+func TestBuildVMNoConsole(t *testing.T) {
+	dir := t.TempDir()
+	kernel := filepath.Join(dir, "vmlinuz")
+	os.WriteFile(kernel, []byte("k"), 0o644)
+	for name, src := range map[string]string{
+		"off": "boot {\n  vm_console = false\n}\nservice \"web\" {\n  command = [\"/bin/true\"]\n}\n",
+		"own": "service \"console\" {\n  command = [\"/bin/my-getty\"]\n}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := filepath.Join(dir, name+".hcl")
+			os.WriteFile(cfg, []byte(src), 0o644)
+			out := filepath.Join(dir, name)
+			stdout, _ := buildVM(t, "-c", cfg, "-o", out, "--kernel", kernel, "--runit", testenv.Tool(t, "runit"))
+			if strings.Contains(stdout, "root shell") {
+				t.Errorf("build-vm says there is a console shell:\n%s", stdout)
+			}
+			_, e, ok := resolve(readCpio(t, filepath.Join(out, "initramfs.gz")), "service/console/run")
+			switch {
+			case name == "off" && ok:
+				t.Errorf("vm_console = false, but service/console/run is there:\n%s", e.data)
+			case name == "own" && (!ok || !strings.Contains(string(e.data), "/bin/my-getty")):
+				t.Errorf("the description's console service was replaced: %q", e.data)
+			}
+		})
 	}
 }
 
@@ -382,11 +425,45 @@ func requireVM(t *testing.T) string {
 	return kernel
 }
 
+// consoleStep is what a boot test types on the VM's serial console once
+// the console shows after (after what the previous step typed): send.
+type consoleStep struct{ after, send string }
+
+var (
+	staticOnce sync.Once
+	staticExe  string
+	staticErr  error
+)
+
+// staticSysconf builds sysconf as make build does (static), once per test
+// process, so that build-vm puts it in the image as /bin/sysconf.
+func staticSysconf(t *testing.T) string {
+	t.Helper()
+	staticOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sysconf-static-")
+		if err != nil {
+			staticErr = err
+			return
+		}
+		staticExe = filepath.Join(dir, "sysconf")
+		cmd := exec.Command("go", "build", "-o", staticExe, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			staticErr = fmt.Errorf("go build (static sysconf): %v\n%s", err, out)
+		}
+	})
+	if staticErr != nil {
+		t.Fatal(staticErr)
+	}
+	return staticExe
+}
+
 // bootExample builds the example machine (examples/*.hcl) with the watcher
-// and boot (a boot block) with build-vm, starts DIR/run-vm, sends Ctrl-Alt-Del through
-// qemu's monitor once the console shows ALL-SERVICES-UP if cad, and returns the console and qemu's exit code
-// once qemu has ended (within a generous bound).
-func bootExample(t *testing.T, kernel, halt, boot string, cad bool) (string, int) {
+// and boot (a boot block) with a static sysconf's build-vm, starts
+// DIR/run-vm, types each step's text on the serial console (qemu's stdin)
+// once the console shows what it waits for, and returns the console and
+// qemu's exit code once qemu has ended (within a generous bound).
+func bootExample(t *testing.T, kernel, halt, boot string, steps ...consoleStep) (string, int) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "cfg")
@@ -408,7 +485,10 @@ func bootExample(t *testing.T, kernel, halt, boot string, cad bool) (string, int
 		}
 	}
 	out := filepath.Join(dir, "vm")
-	buildVM(t, "-c", cfg, "-o", out, "--kernel", kernel, "--runit", testenv.Tool(t, "runit"))
+	stdout, stderr, code := testenv.Run(t, 2*time.Minute, exec.Command(staticSysconf(t), "build-vm", "-c", cfg, "-o", out, "--kernel", kernel, "--runit", testenv.Tool(t, "runit")))
+	if code != 0 {
+		t.Fatalf("sysconf build-vm: exit %d\n%s%s", code, stdout, stderr)
+	}
 
 	start := time.Now()
 	cmd := exec.Command(filepath.Join(out, "run-vm"))
@@ -418,17 +498,15 @@ func bootExample(t *testing.T, kernel, halt, boot string, cad bool) (string, int
 	}
 	p := testenv.Start(t, cmd)
 	t.Cleanup(func() { stdin.Close() })
-	called := false
-	testenv.Eventually(t, 150*time.Second, func() string {
-		if !called && strings.Contains(p.Stdout.String(), "ALL-SERVICES-UP") {
-			called = true
-			if cad {
-				if _, err := io.WriteString(stdin, "\x01c"); err != nil { // qemu's monitor
+	from := 0 // where on the console the next step's text is looked for
+	testenv.Eventually(t, 240*time.Second, func() string {
+		if out := p.Stdout.String(); len(steps) > 0 {
+			if i := strings.Index(out[from:], steps[0].after); i >= 0 {
+				from += i + len(steps[0].after)
+				if _, err := io.WriteString(stdin, steps[0].send); err != nil {
 					return "write to qemu: " + err.Error()
 				}
-				if _, err := io.WriteString(stdin, "sendkey ctrl-alt-delete\n"); err != nil {
-					return "write to qemu: " + err.Error()
-				}
+				steps = steps[1:]
 			}
 		}
 		if p.Exited() {
@@ -436,7 +514,7 @@ func bootExample(t *testing.T, kernel, halt, boot string, cad bool) (string, int
 		}
 		return "qemu still running after " + time.Since(start).String() + "; console:\n" + p.Stdout.String()
 	})
-	code := p.Wait(t, 10*time.Second)
+	code = p.Wait(t, 10*time.Second)
 	console := strings.ReplaceAll(p.Stdout.String(), "\r\n", "\n")
 	t.Logf("booted, ran and stopped in %v", time.Since(start).Round(time.Millisecond))
 	var lines []string
@@ -462,7 +540,11 @@ func wantConsole(t *testing.T, console string, code int, want ...string) {
 }
 
 // TestBuildVMBoot boots the image build-vm makes of the example machine
-// with its run-vm, and halts it from inside with runit-init 0.
+// with its run-vm, uses its serial console's root shell (sv status,
+// sysconf status, sysconf timeline --boot), and halts it from there with
+// runit-init 0. Each command's answer is marked by the shell's arithmetic
+// (CONSOLE-42 for $((6*7))), which the terminal's echo of the typed line
+// does not show: it comes from a shell that ran it.
 func TestBuildVMBoot(t *testing.T) {
 	kernel := requireVM(t)
 	// A service as a user of the image's /etc/passwd; without a log, its
@@ -478,8 +560,25 @@ service "as-app" {
   user    = "app"
 }
 `
-	console, code := bootExample(t, kernel, "runit-init 0", boot, false)
-	want := []string{"STAGE1-HOST sysconf-vm"}
+	console, code := bootExample(t, kernel, "true", boot,
+		consoleStep{"ALL-SERVICES-UP", "sv status /service/* | sed 's/^/SV-/'; echo CONSOLE-$((6*7))\n"},
+		consoleStep{"CONSOLE-42", "sysconf status | sed 's/^/ST-/'; echo STATUS-$((1+1))\n"},
+		consoleStep{"STATUS-2", "sysconf timeline --boot | sed 's/^/TL-/'; echo TIMELINE-$((2+1))\n"},
+		consoleStep{"TIMELINE-3", "runit-init 0\n"})
+	want := []string{"STAGE1-HOST sysconf-vm",
+		"sysconf VM: a root shell on the serial console",
+		"SV-run: /service/clock: ", "SV-run: /service/console: ", "CONSOLE-42",
+		"ST-generation 1, runlevel default, boot default 1", "STATUS-2",
+		"TL-boot of generation 1, runlevel default", "TIMELINE-3",
+	}
+	for _, s := range []string{"clock", "console", "greeter"} {
+		if !regexp.MustCompile(`(?m)^ST-` + s + ` +run +[0-9]+ `).MatchString(console) {
+			t.Errorf("sysconf status in the VM shows no running %s", s)
+		}
+		if !regexp.MustCompile(`(?m)^TL-` + s + ` +run +\+[0-9.]+s `).MatchString(console) {
+			t.Errorf("sysconf timeline --boot in the VM shows no start of %s", s)
+		}
+	}
 	// The example's 20 services, each with its log.
 	for _, s := range []string{"clock", "greeter", "reader"} {
 		want = append(want, "run: /service/"+s+": ")
@@ -509,7 +608,9 @@ service "as-app" {
 // default) and shuts down; qemu, run with -no-reboot, ends.
 func TestBuildVMCtrlAltDel(t *testing.T) {
 	kernel := requireVM(t)
-	console, code := bootExample(t, kernel, "true", "", true)
+	console, code := bootExample(t, kernel, "true", "",
+		consoleStep{"ALL-SERVICES-UP", "\x01c"}, // qemu's monitor
+		consoleStep{"", "sendkey ctrl-alt-delete\n"})
 	wantConsole(t, console, code,
 		"ALL-SERVICES-UP",
 		"- runit: ctrl-alt-del request...",

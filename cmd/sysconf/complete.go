@@ -31,6 +31,8 @@ func addCompletions(root *cobra.Command, a *app) {
 			}
 		case "rollback":
 			_ = c.RegisterFlagCompletionFunc("to", gens)
+		case "timeline":
+			_ = c.RegisterFlagCompletionFunc("generation", gens)
 		case "runlevel":
 			c.ValidArgsFunction = func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 				if len(args) >= 1 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -25,7 +24,7 @@ of its last activation.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.generations(asJSON, cmd.OutOrStdout()) },
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the list as JSON")
 	return cmd
 }
 
@@ -43,12 +42,10 @@ func (a *app) generations(asJSON bool, stdout io.Writer) error {
 		if list == nil {
 			list = []generations.Info{}
 		}
-		b, err := json.MarshalIndent(list, "", "  ")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s\n", b)
-		return nil
+		return writeJSON(stdout, struct {
+			FormatVersion int                `json:"format_version"`
+			Generations   []generations.Info `json:"generations"`
+		}{jsonFormat, list})
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "GEN\tCREATED\tHASH\tSERVICES\tMARKS\tOUTCOME")

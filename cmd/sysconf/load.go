@@ -29,7 +29,14 @@ func (a *app) load() (*config.System, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.printDiags(l)
+	if a.diagJSON != nil && l.diags.HasErrors() {
+		// --json: the problems are the output, for the tool that reads it.
+		if err := writeJSON(a.diagJSON, diagsJSON{FormatVersion: jsonFormat, Diagnostics: toJSONDiags(a.shownDiags(l))}); err != nil {
+			return nil, err
+		}
+	} else {
+		a.printDiags(l)
+	}
 	if l.diags.HasErrors() {
 		return nil, &exitError{code: 1, msg: fmt.Sprintf("%s: %s", a.configPath(), countErrors(l.diags))}
 	}
@@ -100,17 +107,34 @@ func (a *app) printDiags(l *loaded) {
 	if len(l.diags) == 0 {
 		return
 	}
-	// Var files are named as given on the command line: keep them so.
-	varFile := map[string]bool{}
-	for _, f := range a.varFiles {
-		varFile[f] = true
+	diags := a.shownDiags(l)
+	if a.isTerminal(a.stderr) {
+		files := map[string]*hcl.File{}
+		for name, src := range l.sys.Sources {
+			files[l.shownName(a, name)] = &hcl.File{Bytes: src}
+		}
+		w := hcl.NewDiagnosticTextWriter(a.stderr, files, 80, a.color(a.stderr))
+		_ = w.WriteDiagnostics(diags)
+		return
 	}
-	rename := func(name string) string {
-		if varFile[name] {
+	writeDiagLines(a.stderr, diags)
+}
+
+// shownName is how a diagnostic names a file: var files as given on the
+// command line (keep them so), the others as displayName says.
+func (l *loaded) shownName(a *app, name string) string {
+	for _, f := range a.varFiles {
+		if f == name {
 			return name
 		}
-		return l.displayName(name)
 	}
+	return l.displayName(name)
+}
+
+// shownDiags are the diagnostics as the user sees them: file names as on
+// the command line, sorted by file and position.
+func (a *app) shownDiags(l *loaded) hcl.Diagnostics {
+	rename := func(name string) string { return l.shownName(a, name) }
 	diags := make(hcl.Diagnostics, 0, len(l.diags))
 	for _, d := range l.diags {
 		c := *d
@@ -127,16 +151,7 @@ func (a *app) printDiags(l *loaded) {
 		diags = append(diags, &c)
 	}
 	sortDiags(diags)
-	if a.isTerminal(a.stderr) {
-		files := map[string]*hcl.File{}
-		for name, src := range l.sys.Sources {
-			files[rename(name)] = &hcl.File{Bytes: src}
-		}
-		w := hcl.NewDiagnosticTextWriter(a.stderr, files, 80, a.color(a.stderr))
-		_ = w.WriteDiagnostics(diags)
-		return
-	}
-	writeDiagLines(a.stderr, diags)
+	return diags
 }
 
 func sortDiags(diags hcl.Diagnostics) {

@@ -48,16 +48,20 @@ It writes nothing.`,
 
 // planJSON is plan --json's output.
 type planJSON struct {
-	Hash    string                     `json:"hash"`
-	Current *int                       `json:"current_generation"`
-	Changes generations.Diff           `json:"changes"`
-	Outputs map[string]json.RawMessage `json:"outputs"` // the root module's outputs
+	FormatVersion int                        `json:"format_version"`
+	Hash          string                     `json:"hash"`
+	Current       *int                       `json:"current_generation"`
+	Changes       generations.Diff           `json:"changes"`
+	Outputs       map[string]json.RawMessage `json:"outputs"` // the root module's outputs
 	// Origins says where each service is declared ("main.hcl:5"), for the
 	// planned services and the removed ones.
 	Origins map[string]string `json:"origins"`
 }
 
 func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
+	if o.json {
+		a.diagJSON = stdout
+	}
 	sys, err := a.load()
 	if err != nil {
 		return err
@@ -86,7 +90,7 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 			}
 			outs[o.Name] = v
 		}
-		js, err := json.MarshalIndent(planJSON{Hash: m.Hash(), Current: cur, Changes: d, Outputs: outs, Origins: origins(old, &m)}, "", "  ")
+		js, err := json.MarshalIndent(planJSON{FormatVersion: jsonFormat, Hash: m.Hash(), Current: cur, Changes: d, Outputs: outs, Origins: origins(old, &m)}, "", "  ")
 		if err != nil {
 			return err
 		}

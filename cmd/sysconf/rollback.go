@@ -16,6 +16,7 @@ type rollbackOptions struct {
 	to      int
 	test    bool
 	timeout time.Duration
+	json    bool
 }
 
 func newRollbackCmd(a *app) *cobra.Command {
@@ -34,27 +35,46 @@ boot default unless --test. It waits for the services it starts, like apply.`,
 			return a.rollback(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print events as JSON lines on stdout, as apply does")
 	cmd.Flags().IntVar(&o.to, "to", 0, "the generation to switch to (default: the previous one)")
 	cmd.Flags().BoolVar(&o.test, "test", false, "do not make it the boot default")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for started services to be up")
 	return cmd
 }
 
-func (a *app) rollback(ctx context.Context, o rollbackOptions, _, stderr io.Writer) error {
-	p := newProgress(nil, stderr, false, false)
+func (a *app) rollback(ctx context.Context, o rollbackOptions, stdout, stderr io.Writer) error {
+	p := a.progressFor(o.json, stdout, stderr)
 	g, err := a.openRoot()
 	if err != nil {
 		return err
 	}
 	defer g.Close()
+	tl := generations.ApplyTimeline{Start: time.Now()}
 	res, err := g.Rollback(ctx, o.to, generations.Options{Test: o.test, Timeout: o.timeout,
-		Events: func(e generations.Event) { p.show(childEvent{Event: e}) }})
+		Events: func(e generations.Event) { tl.Events = append(tl.Events, e); p.show(childEvent{Event: e}) }})
+	recordTimeline(g, res, tl, p.show)
+	final := childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Result: res}
 	var he *generations.HealthError
-	if errors.As(err, &he) {
-		p.result(childEvent{Result: res, Log: he.Log, Error: err.Error()})
-	}
 	if err != nil {
+		final.Error = err.Error()
+	}
+	if errors.As(err, &he) {
+		final.Log = he.Log
+	}
+	if o.json || he != nil {
+		p.show(final)
+	}
+	p.done()
+	if err != nil {
+		if o.json {
+			// The result line holds the error; stderr says it too, as
+			// apply --json does.
+			return &exitError{code: 1, msg: err.Error()}
+		}
 		return err
+	}
+	if o.json {
+		return nil
 	}
 	fmt.Fprintf(stderr, "generation %d is current (was %d): %d started, %d restarted, %d stopped, %d kept\n",
 		res.Generation, res.Previous, len(res.Started), len(res.Restarted), len(res.Stopped), res.Kept)

@@ -25,6 +25,9 @@ type app struct {
 	vars     []string // -var NAME=VALUE
 	varFiles []string // -var-file FILE
 	noColor  bool     // --no-color
+	// diagJSON, when set (a command's --json), receives a description's
+	// errors as a JSON document instead of stderr's text.
+	diagJSON io.Writer
 	stdout   io.Writer
 	stderr   io.Writer
 	environ  []string
@@ -127,7 +130,7 @@ in a scratch folder without touching the host.`,
 	f.BoolVar(&a.noColor, "no-color", false, "never colour the output (NO_COLOR in the environment does the same)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newValidateCmd(a), newFmtCmd(a), newPlanCmd(a))
-	root.AddCommand(newApplyCmd(a), newRollbackCmd(a), newGenerationsCmd(a), newDiffCmd(a), newGCCmd(a), newStatusCmd(a), newRunlevelCmd(a))
+	root.AddCommand(newApplyCmd(a), newRollbackCmd(a), newGenerationsCmd(a), newDiffCmd(a), newGCCmd(a), newStatusCmd(a), newRunlevelCmd(a), newTimelineCmd(a))
 	root.AddCommand(newBuildVMCmd(a), newManCmd(a))
 	addCompletions(root, a)
 	return root

@@ -13,6 +13,7 @@ import (
 
 func newRunlevelCmd(a *app) *cobra.Command {
 	var timeout time.Duration
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "runlevel NAME",
 		Short: "Run another runlevel of the current generation",
@@ -22,22 +23,37 @@ the others start or stop. The boot default does not change.`,
 		Example: `  sysconf runlevel single --root /tmp/machine`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runlevel(cmd.Context(), args[0], timeout, cmd.ErrOrStderr())
+			return a.runlevel(cmd.Context(), args[0], timeout, asJSON, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for started services to be up")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print events as JSON lines on stdout, as apply does")
 	return cmd
 }
 
-func (a *app) runlevel(ctx context.Context, level string, timeout time.Duration, stderr io.Writer) error {
-	p := newProgress(nil, stderr, false, false)
+func (a *app) runlevel(ctx context.Context, level string, timeout time.Duration, asJSON bool, stdout, stderr io.Writer) error {
+	p := a.progressFor(asJSON, stdout, stderr)
 	g, err := a.openRoot()
 	if err != nil {
 		return err
 	}
 	defer g.Close()
+	tl := generations.ApplyTimeline{Start: time.Now()}
 	res, err := g.SwitchRunlevel(ctx, level, generations.Options{Timeout: timeout,
-		Events: func(e generations.Event) { p.show(childEvent{Event: e}) }})
+		Events: func(e generations.Event) { tl.Events = append(tl.Events, e); p.show(childEvent{Event: e}) }})
+	recordTimeline(g, res, tl, p.show)
+	if asJSON {
+		final := childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Result: res}
+		if err != nil {
+			final.Error = err.Error()
+		}
+		p.show(final)
+		if err != nil {
+			return &exitError{code: 1, msg: err.Error()}
+		}
+		return nil
+	}
+	p.done()
 	if err != nil {
 		return err
 	}

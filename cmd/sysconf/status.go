@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,7 +28,7 @@ current generation's.`,
 			return a.status(asJSON, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the services' state as JSON")
 	return cmd
 }
 
@@ -47,12 +46,10 @@ func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
 		return err
 	}
 	if asJSON {
-		b, err := json.MarshalIndent(st, "", "  ")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s\n", b)
-		return nil
+		return writeJSON(stdout, struct {
+			FormatVersion int `json:"format_version"`
+			*generations.Status
+		}{jsonFormat, st})
 	}
 	fmt.Fprintf(stdout, "generation %d, runlevel %s, boot default %d\n", st.Generation, st.Level, st.Boot)
 	if st.Interrupted {

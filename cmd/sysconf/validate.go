@@ -12,7 +12,8 @@ import (
 )
 
 func newValidateCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check a description and report every problem",
 		Long: `validate parses and evaluates the description and reports every problem at
@@ -23,18 +24,31 @@ user and group a service, directory or mount names must be declared by the
 description or exist in ROOT/etc/passwd and ROOT/etc/group.`,
 		Example: `  sysconf validate
   sysconf validate -c examples/small.hcl -var port=8080
-  sysconf validate --root /mnt/machine -c system.hcl`,
+  sysconf validate --root /mnt/machine -c system.hcl
+  sysconf validate --json | jq '.diagnostics[].range'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.validate(cmd.Context(), cmd.Flags().Changed("root"), cmd.OutOrStdout())
+			return a.validate(cmd.Context(), cmd.Flags().Changed("root"), asJSON, cmd.OutOrStdout())
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result and every diagnostic, with its range, as JSON")
+	return cmd
+}
+
+// validateJSON is validate --json's output.
+type validateJSON struct {
+	FormatVersion int        `json:"format_version"`
+	Valid         bool       `json:"valid"`
+	Services      int        `json:"services"`
+	Runlevels     int        `json:"runlevels"`
+	Files         int        `json:"files"`
+	Diagnostics   []jsonDiag `json:"diagnostics"` // errors and warnings, by file and position
 }
 
 // validate loads the description; with machine, it checks the accounts
 // it names against the root's (only when --root was given: a description
 // is often checked away from the machine it describes).
-func (a *app) validate(_ context.Context, machine bool, stdout io.Writer) error {
+func (a *app) validate(_ context.Context, machine, asJSON bool, stdout io.Writer) error {
 	l, err := a.loadQuiet()
 	if err != nil {
 		return err
@@ -51,9 +65,23 @@ func (a *app) validate(_ context.Context, machine bool, stdout io.Writer) error 
 		}
 		l.diags = append(l.diags, config.CheckAccounts(l.sys, config.Accounts{Users: users, Groups: groups})...)
 	}
+	failed := &exitError{code: 1, msg: fmt.Sprintf("%s: %s", a.configPath(), countErrors(l.diags))}
+	if asJSON {
+		out := validateJSON{FormatVersion: jsonFormat, Valid: !l.diags.HasErrors(), Diagnostics: toJSONDiags(a.shownDiags(l))}
+		if l.sys != nil {
+			out.Services, out.Runlevels, out.Files = len(l.sys.Services), len(l.sys.Runlevels), len(l.sys.Files)
+		}
+		if err := writeJSON(stdout, out); err != nil {
+			return err
+		}
+		if !out.Valid {
+			return failed
+		}
+		return nil
+	}
 	a.printDiags(l)
 	if l.diags.HasErrors() {
-		return &exitError{code: 1, msg: fmt.Sprintf("%s: %s", a.configPath(), countErrors(l.diags))}
+		return failed
 	}
 	sys := l.sys
 	fmt.Fprintf(stdout, "%s: valid: %s, %s, %s\n", a.configPath(), count(len(sys.Services), "service"), count(len(sys.Runlevels), "runlevel"), count(len(sys.Files), "file"))

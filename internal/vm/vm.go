@@ -237,6 +237,7 @@ func WriteRunVM(dir, kernel string) error {
 # Boots the sysconf VM in this directory: serial console on stdio, TCG (no
 # KVM needed). Shutting it down from inside (runit-init 0) ends qemu.
 here=$(cd "$(dirname "$0")" && pwd)
+echo "run-vm: booting; leave with 'runit-init 0' inside the VM, or Ctrl-a x (qemu's escape, then x)." >&2
 exec qemu-system-x86_64 -kernel "${KERNEL:-` + shellQuoteInner(kernel) + `}" -initrd "$here/initramfs.gz" \
 	-append '` + Append + `' -nographic -no-reboot -m 512 "$@"
 `
