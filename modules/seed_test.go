@@ -49,3 +49,16 @@ func TestSeedExample(t *testing.T) {
 		t.Errorf("plan:\n%s", plan)
 	}
 }
+
+// TestModulesFormatted: every shipped module is in sysconf fmt's layout.
+func TestModulesFormatted(t *testing.T) {
+	sysconf := filepath.Join(programs(t), "sysconf")
+	dirs, err := filepath.Glob(filepath.Join(moduleRoot(), "modules", "*", "*.hcl"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no modules: %v", err)
+	}
+	args := append([]string{"fmt", "-check", "-diff"}, dirs...)
+	if out, errOut, code := testenv.Run(t, 30*time.Second, exec.Command(sysconf, args...)); code != 0 {
+		t.Errorf("sysconf fmt -check: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -93,8 +93,8 @@ locals {
 }
 
 service "pg_shm" {
-  depends_on = [var.primary.service.postgresql]
-  run        = <<-EOT
+  depends_on   = [var.primary.service.postgresql]
+  run          = <<-EOT
     #!/bin/sh
     exec 2>&1
     set -e

@@ -96,7 +96,7 @@ locals {
 }
 
 service "postgresql" {
-  run = <<-EOT
+  run          = <<-EOT
     #!/bin/sh
     exec 2>&1
     set -e
@@ -126,7 +126,7 @@ service "postgresql" {
     mv -f "$data/sysconf.conf.new" "$data/sysconf.conf"
     exec chpst -u '${var.user}' "$bin/postgres" -D "$data"
   EOT
-  check = <<-EOT
+  check        = <<-EOT
     ${local.find_bin}
     exec chpst -u '${var.user}' "$(find_bin '${var.data_dir}')/pg_isready" -q -h '${var.socket_dir}' -p ${var.port}
   EOT

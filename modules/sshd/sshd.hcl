@@ -57,7 +57,7 @@ locals {
 }
 
 service "sshd" {
-  run = <<-EOT
+  run   = <<-EOT
     #!/bin/sh
     exec 2>&1
     set -e

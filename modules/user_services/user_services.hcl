@@ -43,7 +43,7 @@ variable "log_width" {
 }
 
 service "runsvdir" {
-  run = <<-EOT
+  run         = <<-EOT
     #!/bin/sh
     exec 2>&1
     set -e
