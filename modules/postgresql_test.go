@@ -22,6 +22,13 @@ service "idle" {
 // pgDescription is a primary and its in-memory replica on replicaPort.
 func pgDescription(replicaPort int) string {
 	return idle + fmt.Sprintf(`
+# The data folder made beforehand, as a machine may declare it: initdb
+# fills the empty folder.
+directory "/var/lib/postgresql/data" {
+  owner = "postgres"
+  mode  = "0700"
+}
+
 module "db" {
   source = "postgresql"
   # The test's cluster is thrown away: no fsync.

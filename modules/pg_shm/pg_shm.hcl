@@ -123,11 +123,23 @@ service "pg_shm" {
 
     # The tmpfs, mounted anew after a reboot; a size change applies at the
     # next start without losing the data.
+    # dir is often in a folder every user may write to (/dev/shm): mount
+    # only on a real folder of root's or the server's user, never through
+    # a link someone left there.
+    if [ -L "$dir" ]; then
+      echo "pg_shm: $dir is a symbolic link; not mounting where it points"
+      exit 1
+    fi
     mkdir -p "$dir"
     opts="size=${var.size},mode=0700,uid=$(id -u "$u"),gid=$(id -g "$u")"
     if mountpoint -q "$dir"; then
       mount -o "remount,$opts" "$dir"
     else
+      owner=$(stat -c %u "$dir")
+      if [ "$owner" != 0 ] && [ "$owner" != "$(id -u "$u")" ]; then
+        echo "pg_shm: $dir belongs to uid $owner, neither root nor $u; not mounting on it"
+        exit 1
+      fi
       mount -t tmpfs -o "$opts" pg_shm "$dir"
     fi
 

@@ -66,8 +66,8 @@ variable "settings" {
   default     = {}
   description = "postgresql.conf parameters, such as { shared_buffers = \"256MB\" }; they win over initdb's."
   validation {
-    condition     = length([for k, v in var.settings : k if !can(regex("^[a-z_][a-z0-9_.]*$", k))]) == 0
-    error_message = "A setting's name is a PostgreSQL parameter name such as shared_buffers."
+    condition     = length([for k, v in var.settings : k if !can(regex("^[a-z_][a-z0-9_.]*$", k)) || can(regex("\n", v))]) == 0
+    error_message = "A setting's name is a PostgreSQL parameter name such as shared_buffers, and its value is one line."
   }
 }
 
@@ -108,22 +108,39 @@ service "postgresql" {
     # are made at every start; the data folder is the server's alone.
     install -d -o '${var.user}' -g "$group" -m 2775 '${var.socket_dir}'
     mkdir -p "$(dirname "$data")"
+    # What is written in the data folder is written as its user: root
+    # would follow a link the user left there.
+    as_pg() { chpst -u '${var.user}' "$@"; }
     if [ ! -s "$data/PG_VERSION" ]; then
       echo "postgresql: initdb $data with $bin"
-      rm -rf "$data.initdb"
-      install -d -o '${var.user}' -g "$group" -m 0700 "$data.initdb"
-      chpst -u '${var.user}' "$bin/initdb" -D "$data.initdb" -U '${var.user}' \
-        --auth-local=peer --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8
-      echo "include = 'sysconf.conf'" >> "$data.initdb/postgresql.conf"
-      mv "$data.initdb" "$data"
+      if [ -d "$data" ]; then
+        # A folder made beforehand (a directory block, a mount point):
+        # initdb fills it if it is empty, and nothing else is touched.
+        if [ -n "$(ls -A "$data")" ]; then
+          echo "postgresql: $data holds files but no cluster (no PG_VERSION); not touching it"
+          exit 1
+        fi
+        chown '${var.user}':"$group" "$data"
+        chmod 0700 "$data"
+        as_pg "$bin/initdb" -D "$data" -U '${var.user}' \
+          --auth-local=peer --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8
+        as_pg sh -c 'echo "include = '\''sysconf.conf'\''" >> "$1/postgresql.conf"' - "$data"
+      else
+        # Made beside it and renamed into place once whole, so a cut
+        # initdb is started over rather than taken for a cluster.
+        rm -rf "$data.initdb"
+        install -d -o '${var.user}' -g "$group" -m 0700 "$data.initdb"
+        as_pg "$bin/initdb" -D "$data.initdb" -U '${var.user}' \
+          --auth-local=peer --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8
+        as_pg sh -c 'echo "include = '\''sysconf.conf'\''" >> "$1/postgresql.conf"' - "$data.initdb"
+        mv "$data.initdb" "$data"
+      fi
     fi
     # Rewritten at every start: a change of the settings changes this
     # script, so it restarts the server with them.
-    cat > "$data/sysconf.conf.new" <<'CONF'
+    as_pg sh -c 'cat > "$1.new" && mv -f "$1.new" "$1"' - "$data/sysconf.conf" <<'CONF'
     # Written by sysconf at every start of the service; edit the description.
     ${local.conf}CONF
-    chown '${var.user}' "$data/sysconf.conf.new"
-    mv -f "$data/sysconf.conf.new" "$data/sysconf.conf"
     exec chpst -u '${var.user}' "$bin/postgres" -D "$data"
   EOT
   check        = <<-EOT

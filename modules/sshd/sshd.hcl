@@ -34,6 +34,10 @@ variable "config" {
   type        = string
   default     = "/etc/ssh/sshd_config"
   description = "The sshd_config file."
+  validation {
+    condition     = can(regex("^/[^ '\"\\\\]*$", var.config))
+    error_message = "config is an absolute path without spaces or quotes."
+  }
 }
 
 variable "program" {
@@ -41,8 +45,8 @@ variable "program" {
   default     = "/usr/sbin/sshd"
   description = "sshd's absolute path (sshd re-executes itself and requires one)."
   validation {
-    condition     = can(regex("^/", var.program))
-    error_message = "program is an absolute path."
+    condition     = can(regex("^/[^ '\"\\\\]*$", var.program))
+    error_message = "program is an absolute path without spaces or quotes."
   }
 }
 

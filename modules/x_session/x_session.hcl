@@ -48,8 +48,8 @@ variable "server" {
   default     = ["/usr/bin/X", "-nolisten", "tcp", "vt7"]
   description = "The X server: its absolute path (xinit's rule), then its arguments; the display is put after the path."
   validation {
-    condition     = length(var.server) > 0 && can(regex("^/", var.server[0]))
-    error_message = "server starts with the X server's absolute path, such as /usr/bin/X."
+    condition     = length(var.server) > 0 && can(regex("^/[^ '\"\\\\]*$", var.server[0]))
+    error_message = "server starts with the X server's absolute path (without spaces or quotes), such as /usr/bin/X."
   }
 }
 
