@@ -281,6 +281,7 @@ type module struct {
 	svcOrder  []string
 	runlevels []*hcl.Block
 	boot      *hcl.Block
+	machine   *hcl.Block // the system block (system.go)
 	files     []*hcl.Block
 	system    []*hcl.Block // group, user, directory and mount blocks (accounts.go)
 	calls     map[string]*hcl.Block
@@ -317,6 +318,7 @@ var topSchema = &hcl.BodySchema{
 		{Type: "file", LabelNames: []string{"path"}},
 		{Type: "module", LabelNames: []string{"name"}},
 		{Type: "boot"},
+		{Type: "system"},
 		{Type: "group", LabelNames: []string{"name"}},
 		{Type: "user", LabelNames: []string{"name"}},
 		{Type: "directory", LabelNames: []string{"path"}},
@@ -397,6 +399,8 @@ func (m *module) parse(files []string) bool {
 				m.declareService(b)
 			case "boot":
 				m.declareBoot(b)
+			case "system":
+				m.declareMachine(b)
 			case "runlevel":
 				name := b.Labels[0]
 				if m.depth > 0 {
@@ -512,6 +516,7 @@ func (m *module) evaluate(in inputs, call *hcl.Block) {
 	}
 	if m.depth == 0 {
 		m.decodeBoot(ctx)
+		m.decodeMachine(ctx)
 	}
 }
 

@@ -17,6 +17,7 @@ type System struct {
 	Files     []*File     // sorted by Path
 	Outputs   []*Output   // the root module's outputs, sorted by Name
 	Boot      *Boot       // the boot block, or its defaults when there is none
+	Machine   *Machine    // the system block; nil when there is none
 
 	// The machine around the services (accounts.go): created or
 	// corrected at activation, before any service starts.
@@ -66,6 +67,9 @@ type Service struct {
 	// without SIG ("TERM", "INT"): one of StopSignals. DefaultStopSignal
 	// when not given.
 	StopSignal string
+	// Files, when given (file blocks), are the service's whole tree as it
+	// is, sorted by Path: nothing is generated, no header added.
+	Files []*TreeFile
 
 	DeclRange hcl.Range
 }

@@ -18,6 +18,7 @@ func Schemas() map[string]*hcl.BodySchema {
 		"service":             serviceSchema,
 		"service.limits":      limitsSchema,
 		"service.log":         logSchema,
+		"service.file":        treeFileSchema,
 		"file":                fileSchema,
 		"runlevel":            runlevelSchema,
 		"output":              outputSchema,
@@ -28,6 +29,8 @@ func Schemas() map[string]*hcl.BodySchema {
 		"user":                userSchema,
 		"directory":           directorySchema,
 		"mount":               mountSchema,
+		"system":              systemSchema,
+		"system.stage":        stageSchema,
 	}
 }
 

@@ -20,7 +20,7 @@ var serviceSchema = &hcl.BodySchema{
 		{Name: "control"}, {Name: "depends_on"}, {Name: "enabled"}, {Name: "for_each"},
 		{Name: "stop_timeout"}, {Name: "stop_signal"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "limits"}, {Type: "log"}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "limits"}, {Type: "log"}, {Type: "file", LabelNames: []string{"path"}}},
 }
 
 var limitsSchema = &hcl.BodySchema{
@@ -365,7 +365,7 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 	switch {
 	case cmdAttr != nil && runAttr != nil:
 		l.add(errDiag(runAttr.NameRange.Ptr(), "Conflicting command and run", "Service %q gives both command (at %s) and run; give one: command is exec'd as a list, run is a whole script.", full, Pos(cmdAttr.NameRange)))
-	case cmdAttr == nil && runAttr == nil:
+	case cmdAttr == nil && runAttr == nil && !hasFileBlocks(sd):
 		l.add(errDiag(&b.DefRange, "Missing command or run", "Service %q needs command (a list, exec'd) or run (a whole script).", full))
 	case hasCmd:
 		if len(cmd) == 0 || cmd[0] == "" || strings.HasPrefix(cmd[0], "-") {
@@ -456,6 +456,9 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 	}
 	blockAt := map[string]hcl.Range{}
 	for _, blk := range sd.content.Blocks {
+		if blk.Type == "file" {
+			continue // serviceFileBlocks
+		}
 		if prev, ok := blockAt[blk.Type]; ok {
 			l.add(errDiag(&blk.DefRange, "Duplicate "+blk.Type+" block", "Service %q already has a %s block at %s.", full, blk.Type, Pos(prev)))
 			continue
@@ -468,7 +471,18 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 			s.Log = m.decodeLog(blk, full, ctx, allowEach)
 		}
 	}
+	m.serviceFileBlocks(s, sd, ctx, allowEach)
 	l.services = append(l.services, inst)
+}
+
+// hasFileBlocks reports whether a service gives its files as they are.
+func hasFileBlocks(sd *serviceDecl) bool {
+	for _, blk := range sd.content.Blocks {
+		if blk.Type == "file" {
+			return true
+		}
+	}
+	return false
 }
 
 func validEnvName(s string) bool {

@@ -39,9 +39,19 @@ func (g *Root) preflight(m Manifest, live, boot, force bool) error {
 	if err != nil {
 		return err
 	}
+	// What the machine as found (generation 0) keeps there moves away
+	// into generation 0 when the switch gets to it.
+	moving := map[string]bool{}
+	if found, err := g.foundRecord(); err != nil {
+		return err
+	} else if found != nil {
+		for _, rel := range found.Found.Moved {
+			moving[rel] = true
+		}
+	}
 	var blocked []string
 	for rel, f := range files {
-		if f.boot && !boot || !f.boot && !live {
+		if f.boot && !boot || !f.boot && !live || moving[rel] {
 			continue
 		}
 		if err := g.noLinkParents(rel); err != nil {
@@ -60,14 +70,13 @@ func (g *Root) preflight(m Manifest, live, boot, force bool) error {
 			return err
 		}
 		if fi, err := r.Lstat(g.l.Service); err == nil {
-			text, _ := r.Readlink(g.l.Service)
-			if fi.Mode()&fs.ModeSymlink == 0 || text != g.l.Current() && !force {
+			if !moving[g.l.Service] && (fi.Mode()&fs.ModeSymlink == 0 || !g.leadsToCurrent(g.l.Service) && !force) {
 				blocked = append(blocked, "/"+g.l.Service)
 			}
 		}
 		if exists, ours, err := g.isOurLink(g.l.Definitions); err != nil {
 			return err
-		} else if exists && !ours && !force {
+		} else if exists && !ours && !force && !moving[g.l.Definitions] {
 			blocked = append(blocked, "/"+g.l.Definitions)
 		}
 	}
@@ -127,8 +136,23 @@ func (g *Root) switchLive(a *activation) error {
 	if err := g.ensureSystem(a); err != nil {
 		return err
 	}
+	// Generation 0 is the machine as found: switching to it gives its
+	// folders back first (what runs does not see them: current still
+	// leads into a generation, whose links lead into the store), and
+	// current then gets its found text back. Switching away from it
+	// moves them into generation 0 once current has left them.
+	found, err := g.foundRecord()
+	if err != nil {
+		return err
+	}
+	toFound := rec.isFound()
+	if toFound {
+		if err := g.restoreFound(rec.Found, false); err != nil {
+			return err
+		}
+	}
 	// runsv creates only the last component of its supervise link's target.
-	if err := r.MkdirAll(g.l.Supervise, 0o755); err != nil {
+	if err := r.MkdirAll(g.l.SuperviseParent(), 0o755); err != nil {
 		return err
 	}
 	for _, s := range rec.Manifest.Services {
@@ -147,11 +171,19 @@ func (g *Root) switchLive(a *activation) error {
 		return err
 	}
 	final := Link(g.l.Current(), g.l.RunlevelDir(rec.Number, a.level))
-	changed, old, err := g.changedServices(rec, a.level)
-	if err != nil {
-		return err
+	if toFound {
+		final = a.level // runsvchdir's bare name, when current had no text
+		if text, ok := rec.Found.Links[g.l.Current()]; ok {
+			final = text
+		}
 	}
-	if len(changed) == 0 {
+	var changed []string
+	var old *Record
+	if text, _ := r.Readlink(g.l.Current()); toFound && text == final {
+		// Back where it was found already (a crash after the switch).
+	} else if changed, old, err = g.changedServices(rec, a.level); err != nil {
+		return err
+	} else if len(changed) == 0 && !toFound {
 		if _, err := g.runsvchdir(final, a.st); err != nil {
 			return err
 		}
@@ -171,8 +203,13 @@ func (g *Root) switchLive(a *activation) error {
 		for _, n := range a.keep {
 			keep[n] = true
 		}
+		dirs := map[string]string{}
 		for _, n := range changed {
-			if err := g.markHandover(n, keep[n]); err != nil {
+			dirs[n] = g.l.SuperviseDir(n)
+			if old != nil {
+				dirs[n] = g.superviseOf(old, n)
+			}
+			if err := g.markHandover(dirs[n], keep[n]); err != nil {
 				return err
 			}
 		}
@@ -192,7 +229,7 @@ func (g *Root) switchLive(a *activation) error {
 		if emit == nil {
 			emit = func(Event) {}
 		}
-		a.stuck = g.waitGone(changed, bounds, emit)
+		a.stuck = g.waitGone(changed, dirs, bounds, emit)
 		if err := replaceLink(r, final, g.l.Current()); err != nil {
 			return err
 		}
@@ -202,15 +239,26 @@ func (g *Root) switchLive(a *activation) error {
 		g.removeTransitions()
 		for _, n := range a.keep {
 			// The old supervisor is gone: the mark has done its work.
-			if err := g.markHandover(n, false); err != nil {
-				return err
+			if d, ok := dirs[n]; ok {
+				if err := g.markHandover(d, false); err != nil {
+					return err
+				}
 			}
+		}
+	}
+	if found != nil && !toFound {
+		// Nothing runs from the found folders any more: into generation 0.
+		if err := g.holdFound(found.Found, false); err != nil {
+			return err
 		}
 	}
 	a.st.step()
 	// The runlevel links, so that runsvchdir and `sysconf runlevel` find
 	// every level of the generation; stale ones that are ours go.
 	for level := range rec.Runlevels {
+		if toFound {
+			break // its own folders, given back
+		}
 		name := g.l.Runlevels + "/" + level
 		if err := replaceLink(r, Link(name, g.l.RunlevelDir(rec.Number, level)), name); err != nil {
 			return err
@@ -228,11 +276,18 @@ func (g *Root) switchLive(a *activation) error {
 			}
 		}
 	}
-	if err := replaceLink(r, Link(g.l.Definitions, g.l.DefinitionsDir(rec.Number)), g.l.Definitions); err != nil {
+	if toFound {
+		if err := g.restoreFoundLinks(rec.Found); err != nil {
+			return err
+		}
+	} else if err := replaceLink(r, Link(g.l.Definitions, g.l.DefinitionsDir(rec.Number)), g.l.Definitions); err != nil {
 		return err
 	}
-	if text, err := r.Readlink(g.l.Service); err != nil || text != g.l.Current() {
-		if err := replaceLink(r, g.l.Current(), g.l.Service); err != nil {
+	if !toFound && !g.leadsToCurrent(g.l.Service) {
+		if err := r.MkdirAll(path.Dir(g.l.Service), 0o755); err != nil {
+			return err
+		}
+		if err := replaceLink(r, Link(g.l.Service, g.l.Current()), g.l.Service); err != nil {
 			return err
 		}
 	}
@@ -254,10 +309,26 @@ func (g *Root) switchLive(a *activation) error {
 func (g *Root) setBoot(a *activation) error {
 	r := g.r
 	files, _ := a.rec.Manifest.fileSet(g.l)
-	for rel, f := range files {
-		if f.boot {
-			if err := g.installFile(a.rec.Number, rel); err != nil {
+	found, err := g.foundRecord()
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.rec.isFound():
+		if err := g.restoreFound(a.rec.Found, true); err != nil {
+			return err
+		}
+	default:
+		if found != nil {
+			if err := g.holdFound(found.Found, true); err != nil {
 				return err
+			}
+		}
+		for rel, f := range files {
+			if f.boot {
+				if err := g.installFile(a.rec.Number, rel); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -42,12 +42,19 @@ type Options struct {
 
 // Result says what Apply (or Rollback) did.
 type Result struct {
-	Generation   int          `json:"generation"`          // the generation now current (or boot default with BootOnly)
-	Previous     int          `json:"previous,omitempty"`  // the one it replaced
-	Created      bool         `json:"created"`             // a new generation was recorded
-	Started      []string     `json:"started,omitempty"`   // new services
-	Restarted    []string     `json:"restarted,omitempty"` // changed services
-	Deferred     []string     `json:"deferred,omitempty"`  // changed services left running (NoRestart)
+	Generation int      `json:"generation"`          // the generation now current (or boot default with BootOnly)
+	Previous   int      `json:"previous,omitempty"`  // the one it replaced
+	Created    bool     `json:"created"`             // a new generation was recorded
+	Started    []string `json:"started,omitempty"`   // new services
+	Restarted  []string `json:"restarted,omitempty"` // changed services
+	Deferred   []string `json:"deferred,omitempty"`  // changed services left running (NoRestart)
+	// HandedOver are the services that move between the machine as found
+	// (generation 0) and a generation with the same files: their process
+	// is handed to the new folder's supervisor and keeps its pid. One that
+	// a supervisor without handover (Debian's runsv) restarted instead is
+	// in Restarted.
+	HandedOver   []string     `json:"handed_over,omitempty"`
+	TookOver     bool         `json:"took_over,omitempty"` // the machine as found was recorded as generation 0
 	Stopped      []string     `json:"stopped,omitempty"`   // removed services
 	Kept         int          `json:"kept"`                // unchanged services, which keep their pid
 	Unsupervised bool         `json:"unsupervised,omitempty"`
@@ -110,12 +117,39 @@ func (g *Root) Apply(ctx context.Context, m Manifest, o Options) (*Result, error
 	err := g.locked(finishFirst, func(s state) error {
 		st := &stepper{hook: o.AfterStep}
 		st.step()
+		if err := g.saveLayout(); err != nil {
+			res = nil
+			return fmt.Errorf("record the layout: %w", err)
+		}
 		// A current link that is not sysconf's (runit's own folder) is
-		// no current generation: apply takes the machine over.
+		// no current generation: apply takes the machine over, recording
+		// it as found as generation 0, the generation it switches from.
 		cur, curLevel := s.cur, s.level
+		if cur == nil {
+			found, err := g.Survey()
+			if err != nil {
+				res = nil
+				return err
+			}
+			if found != nil {
+				now := o.Now
+				if now.IsZero() {
+					now = time.Now()
+				}
+				if err := g.recordFound(found, now); err != nil {
+					res = nil
+					return err
+				}
+				cur, curLevel = found, found.Found.Level
+				o.emit(Event{Kind: "takeover", Message: fmt.Sprintf("recorded the machine as found as generation 0: %d services, runlevel %s", len(found.Manifest.Services), curLevel)})
+				for _, p := range found.Found.Problems {
+					o.emit(Event{Kind: "warning", Message: p})
+				}
+			}
+		}
 		var rec *Record
-		res = &Result{}
-		if cur != nil && cur.Hash == m.Hash() {
+		res = &Result{TookOver: cur.isFound()}
+		if cur != nil && !cur.isFound() && cur.Hash == m.Hash() {
 			rec = cur
 			o.emit(Event{Kind: "unchanged", Generation: cur.Number})
 			if o.Level == "" || o.Level == curLevel {
@@ -194,16 +228,24 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	oldPIDs := map[string]int{}
 	var await []string
 	for name, p := range after {
+		// A process is handed over between two folders whose supervise
+		// is the same folder only: the new supervisor finds it there.
+		handable := cur == nil || g.superviseOf(cur, name) == g.superviseOf(rec, name)
 		switch old, ok := before[name]; {
 		case !ok:
 			res.Started = append(res.Started, name)
 			if !normallyDown(rec, name) {
 				await = append(await, name)
 			}
-		case old != p && o.NoRestart:
+		case old != p && o.NoRestart && handable:
 			// Its running process stays, handed to the new definition's
 			// supervisor: restart debt until it next restarts.
 			res.Deferred = append(res.Deferred, name)
+			oldPIDs[name] = pidOf(svDir(root, cur, name))
+		case old != p && (cur.isFound() || rec.isFound()) && sameTree(cur, rec, name) && handable:
+			// The same files in another folder: the process runs on,
+			// handed over.
+			res.HandedOver = append(res.HandedOver, name)
 			oldPIDs[name] = pidOf(svDir(root, cur, name))
 		case old != p:
 			res.Restarted = append(res.Restarted, name)
@@ -224,8 +266,9 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	sort.Strings(res.Started)
 	sort.Strings(res.Restarted)
 	sort.Strings(res.Deferred)
+	sort.Strings(res.HandedOver)
 	sort.Strings(res.Stopped)
-	a.keep = res.Deferred
+	a.keep = append(append([]string(nil), res.Deferred...), res.HandedOver...)
 	sort.Strings(await)
 	if err := g.activate(a); err != nil {
 		return err
@@ -240,6 +283,9 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	}
 	for _, n := range res.Deferred {
 		o.emit(Event{Kind: "defer", Service: n, Message: "left running with its old definition until it restarts"})
+	}
+	for _, n := range res.HandedOver {
+		o.emit(Event{Kind: "handover", Service: n, Message: "the same files: its process runs on"})
 	}
 	for _, n := range res.Stopped {
 		o.emit(Event{Kind: "stop", Service: n})
@@ -267,7 +313,7 @@ func (g *Root) switchTo(ctx context.Context, rec *Record, level string, cur *Rec
 	o.emit(Event{Kind: "rollback", Generation: cur.Number})
 	// A deferred service still runs cur's definition: hand it back.
 	// The boot default never moved: only the running system goes back.
-	back := &activation{rec: cur, level: curLevel, live: true, others: []*Record{rec}, keep: res.Deferred, timeout: o.timeout(), emit: o.emit}
+	back := &activation{rec: cur, level: curLevel, live: true, others: []*Record{rec}, keep: a.keep, timeout: o.timeout(), emit: o.emit}
 	if rerr := g.activate(back); rerr != nil {
 		return fmt.Errorf("%w; rollback to generation %d: %v", he, cur.Number, rerr)
 	}
@@ -384,8 +430,13 @@ func (g *Root) Rollback(ctx context.Context, to int, o Options) (*Result, error)
 			return err
 		}
 		cur, curLevel := s.cur, s.level
+		found, err := g.foundRecord()
+		if err != nil {
+			return err
+		}
+		toFound := to == FoundGeneration
 		if to == 0 {
-			if p, _, err := g.readLevelLink("previous"); err == nil && p != cur.Number {
+			if p, _, err := g.readLevelLink("previous"); err == nil && p != cur.Number && p != 0 {
 				to = p
 			} else {
 				ns, _ := g.numbers()
@@ -395,15 +446,26 @@ func (g *Root) Rollback(ctx context.Context, to int, o Options) (*Result, error)
 					}
 				}
 			}
-			if to == 0 {
+			// Before the first generation, the machine as found.
+			toFound = to == 0 && found != nil
+			if to == 0 && !toFound {
 				return fmt.Errorf("rollback from generation %d: %w: no earlier generation", cur.Number, ErrNotFound)
 			}
 		}
-		rec, err := g.readRecord(to)
-		if err != nil {
+		var rec *Record
+		if toFound {
+			if found == nil {
+				return fmt.Errorf("rollback: generation 0: %w: sysconf did not take this machine over", ErrNotFound)
+			}
+			rec = found
+		} else if rec, err = g.readRecord(to); err != nil {
 			return fmt.Errorf("rollback: %w", err)
 		}
-		level, err := levelOf(rec, o.Level, curLevel)
+		asked := o.Level
+		if toFound && asked == "" {
+			asked = found.Found.Level
+		}
+		level, err := levelOf(rec, asked, curLevel)
 		if err != nil {
 			return err
 		}
@@ -440,19 +502,28 @@ func (g *Root) SwitchRunlevel(ctx context.Context, level string, o Options) (*Re
 // may not hold it yet; a handing-over one left it naming the process, a
 // stopping one wrote it down.
 func handedOver(root string, rec *Record, res *Result, oldPIDs map[string]int, await *[]string) {
-	var kept []string
-	for _, name := range res.Deferred {
-		st, err := supervise.ReadStatusFile(svDir(root, rec, name))
-		if err == nil && st.State != supervise.StateDown && st.PID != 0 && st.PID == oldPIDs[name] {
-			kept = append(kept, name)
-			continue
+	check := func(names []string) []string {
+		var kept []string
+		for _, name := range names {
+			st, err := supervise.ReadStatusFile(svDir(root, rec, name))
+			if err == nil && st.State != supervise.StateDown && st.PID != 0 && st.PID == oldPIDs[name] {
+				kept = append(kept, name)
+				continue
+			}
+			if oldPIDs[name] == 0 && (err != nil || st.PID == 0) {
+				// Nothing ran (a down file), and nothing runs.
+				kept = append(kept, name)
+				continue
+			}
+			res.Restarted = append(res.Restarted, name)
+			if !normallyDown(rec, name) {
+				*await = append(*await, name)
+			}
 		}
-		res.Restarted = append(res.Restarted, name)
-		if !normallyDown(rec, name) {
-			*await = append(*await, name)
-		}
+		return kept
 	}
-	res.Deferred = kept
+	res.Deferred = check(res.Deferred)
+	res.HandedOver = check(res.HandedOver)
 	sort.Strings(res.Restarted)
 	sort.Strings(*await)
 }

@@ -35,6 +35,8 @@ func TestHelperApply(t *testing.T) {
 	var in struct {
 		Root     string
 		Manifest Manifest
+		Layout   Layout // SandboxLayout when empty
+		Rollback bool   // roll back to the machine as found instead
 	}
 	if err := json.Unmarshal([]byte(arg), &in); err != nil {
 		t.Fatal(err)
@@ -46,7 +48,20 @@ func TestHelperApply(t *testing.T) {
 			select {} // never returns: the signal is on its way
 		}
 	}
-	if _, err := openT(t, in.Root).Apply(context.Background(), in.Manifest, Options{AfterStep: kill}); err != nil {
+	g := openT(t, in.Root)
+	if in.Layout.Name != "" {
+		var err error
+		if g, err = OpenLayout(in.Root, in.Layout); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	if in.Rollback {
+		_, err = g.Rollback(context.Background(), FoundGeneration, Options{AfterStep: kill})
+	} else {
+		_, err = g.Apply(context.Background(), in.Manifest, Options{AfterStep: kill})
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }

@@ -19,7 +19,10 @@
 //
 // # Layout (relative to the root, --root)
 //
-// A Layout value owns every path below; SandboxLayout is the one used:
+// A Layout value owns every path below. SandboxLayout's are shown; the
+// Void, Debian and Artix layouts move the definitions, the watched folder
+// and the supervise state where those distributions keep them
+// (DetectLayout, OpenMachine):
 //
 //	var/lib/sysconf/store/<hash>-<name>/       read-only (dirs 0555, files lose w)
 //	    supervise -> ../../../../../run/runit/supervise.<name>
@@ -35,6 +38,13 @@
 //	etc/sv -> ../var/lib/sysconf/generations/<N>/sv
 //	service -> etc/runit/runsvdir/current
 //	etc/<file> -> (../)…var/lib/sysconf/generations/<N>/etc/<file>
+//
+// # Taking a machine over
+//
+// Apply on a machine whose runit sysconf did not set up records it as
+// found as generation 0 (Survey, takeover.go), then switches from it; the
+// found folders move into generations/0/found once nothing runs from
+// them, and Rollback to FoundGeneration moves them back.
 //
 // Every path is opened through an os.Root, so a link planted under the
 // root cannot lead a write out of it; folders of managed files must not be

@@ -78,11 +78,21 @@ func (g *Root) recover() error {
 	if err != nil || j == nil {
 		return err
 	}
+	found, err := g.foundRecord()
+	if err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
 	for _, n := range j.Keep {
 		// A switch that handed services over was cut short: what was
 		// handed over is taken by then, or restarts as usual.
-		if err := g.markHandover(n, false); err != nil {
-			return fmt.Errorf("recover: %w", err)
+		dirs := []string{g.l.SuperviseDir(n)}
+		if found != nil {
+			dirs = append(dirs, g.superviseOf(found, n))
+		}
+		for _, d := range dirs {
+			if err := g.markHandover(d, false); err != nil {
+				return fmt.Errorf("recover: %w", err)
+			}
 		}
 	}
 	base := g.l.Runlevels + "/"
@@ -96,7 +106,14 @@ func (g *Root) recover() error {
 	_ = r.Remove(base + "current.new")
 	if text, err := r.Readlink(base + "current"); err == nil && strings.Contains(text, g.l.Transition()+"/") {
 		// A crash inside a two-step switch: finish it.
-		if err := replaceLink(r, Link(g.l.Current(), g.l.RunlevelDir(j.To, j.Level)), g.l.Current()); err != nil {
+		final := Link(g.l.Current(), g.l.RunlevelDir(j.To, j.Level))
+		if j.To == 0 && found != nil {
+			final = j.Level
+			if text, ok := found.Found.Links[g.l.Current()]; ok {
+				final = text
+			}
+		}
+		if err := replaceLink(r, final, g.l.Current()); err != nil {
 			return fmt.Errorf("recover: %w", err)
 		}
 	}
@@ -105,6 +122,10 @@ func (g *Root) recover() error {
 	switch {
 	case err == nil:
 		a.boot = j.Boot && n == j.To
+	case j.To == 0 && j.Live && found != nil && !errors.Is(err, fs.ErrNotExist):
+		// A switch back to the machine as found: current has its found
+		// text again; finish giving the rest back.
+		n, level, a.boot = 0, j.Level, j.Boot
 	case !j.Live && j.Boot:
 		// A --boot with nothing running yet: finish making it the default.
 		n, level, a.live, a.boot = j.To, j.Level, false, true

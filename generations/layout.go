@@ -1,7 +1,13 @@
 package generations
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
 	"path"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -15,22 +21,146 @@ import (
 // supervise state elsewhere; a layout is one such choice, and every other
 // path derives from its fields.
 type Layout struct {
+	Name        string // "void", "debian", "artix", "sandbox", or "custom"
 	State       string // sysconf's own state: store, generations, outcomes, journal, lock, boot link
 	Runlevels   string // runsvchdir's folder: current, previous and a link per runlevel
 	Definitions string // the link to the current generation's service definitions (sv/)
-	Service     string // the folder runsvdir watches: a link to Runlevels/current
-	Supervise   string // the folder holding each service's supervise.<name> state
+	Service     string // the folder runsvdir watches, as people reach it: a link that leads to Runlevels/current
+	// Watch is the folder stage 2 starts runsvdir on: Service itself, or
+	// (Void) a link under run/ that stage 2 makes at boot, which Service
+	// points at.
+	Watch string
+	// Supervise is the folder of every service's supervise state, named
+	// as SuperviseStyle says (SuperviseDir).
+	Supervise      string
+	SuperviseStyle string // "" (runit-void's supervise.<name>, supervise.<name>-log) or SuperviseBare
 }
 
-// SandboxLayout is the layout sysconf uses today, on every machine:
+// SuperviseBare names the supervise state folders as Debian's
+// runit-helper does: <name>, and <name>.log for the log service.
+const SuperviseBare = "bare"
+
+// SandboxLayout is the layout sysconf uses on a machine that runs no
+// distribution's runit (a fresh folder, the demo, the tests):
 //
 //	var/lib/sysconf/…  etc/runit/runsvdir/…  etc/sv  service  run/runit/supervise.<name>
 var SandboxLayout = Layout{
+	Name:        "sandbox",
 	State:       "var/lib/sysconf",
 	Runlevels:   "etc/runit/runsvdir",
 	Definitions: "etc/sv",
 	Service:     "service",
+	Watch:       "service",
 	Supervise:   "run/runit",
+}
+
+// VoidLayout is Void Linux's runit-void: definitions in /etc/sv, whose
+// supervise links point at /run/runit/supervise.<name>; stage 2 links
+// /run/runit/runsvdir/current to /etc/runit/runsvdir/current and runs
+// runsvdir on it; /var/service points there.
+var VoidLayout = Layout{
+	Name:        "void",
+	State:       "var/lib/sysconf",
+	Runlevels:   "etc/runit/runsvdir",
+	Definitions: "etc/sv",
+	Service:     "var/service",
+	Watch:       "run/runit/runsvdir/current",
+	Supervise:   "run/runit",
+}
+
+// DebianLayout is Debian's runit package: definitions in /etc/sv (their
+// supervise links, made by runit-helper, point at
+// /run/runit/supervise/<name>), /etc/service -> runit/runsvdir/current,
+// which stage 2 runs runsvdir on.
+var DebianLayout = Layout{
+	Name:           "debian",
+	State:          "var/lib/sysconf",
+	Runlevels:      "etc/runit/runsvdir",
+	Definitions:    "etc/sv",
+	Service:        "etc/service",
+	Watch:          "etc/service",
+	Supervise:      "run/runit/supervise",
+	SuperviseStyle: SuperviseBare,
+}
+
+// ArtixLayout is Artix's runit-artix: definitions in /etc/runit/sv; stage
+// 2 links /run/runit/service to /etc/runit/runsvdir/current and runs
+// runsvdir on it.
+var ArtixLayout = Layout{
+	Name:        "artix",
+	State:       "var/lib/sysconf",
+	Runlevels:   "etc/runit/runsvdir",
+	Definitions: "etc/runit/sv",
+	Service:     "run/runit/service",
+	Watch:       "run/runit/service",
+	Supervise:   "run/runit",
+}
+
+// Layouts are the layouts sysconf ships, by name.
+var Layouts = map[string]Layout{
+	SandboxLayout.Name: SandboxLayout,
+	VoidLayout.Name:    VoidLayout,
+	DebianLayout.Name:  DebianLayout,
+	ArtixLayout.Name:   ArtixLayout,
+}
+
+// LayoutNames lists the names of Layouts, sorted.
+func LayoutNames() []string {
+	names := make([]string, 0, len(Layouts))
+	for n := range Layouts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Check refuses a layout whose paths are not clean, relative and distinct,
+// or that puts a path inside the state folder: the rest of the package
+// relies on both.
+func (l Layout) Check() error {
+	if l.SuperviseStyle != "" && l.SuperviseStyle != SuperviseBare {
+		return fmt.Errorf("layout %s: supervise style %q: %w", l.Name, l.SuperviseStyle, ErrInvalid)
+	}
+	paths := map[string]string{"state": l.State, "runlevels": l.Runlevels, "definitions": l.Definitions, "service": l.Service, "watch": l.Watch, "supervise": l.SuperviseDir("x")}
+	seen := map[string]string{}
+	for _, k := range []string{"state", "runlevels", "definitions", "service", "watch", "supervise"} {
+		p := paths[k]
+		if p == "" || path.IsAbs(p) || path.Clean(p) != p || p == "." || p == ".." || strings.HasPrefix(p, "../") {
+			return fmt.Errorf("layout %s: %s %q: %w: not a clean relative path", l.Name, k, p, ErrInvalid)
+		}
+		if k != "state" && (p == l.State || strings.HasPrefix(p, l.State+"/")) {
+			return fmt.Errorf("layout %s: %s %q: %w: inside the state folder", l.Name, k, p, ErrInvalid)
+		}
+		if prev, ok := seen[p]; ok && !(k == "watch" && prev == "service") {
+			return fmt.Errorf("layout %s: %s and %s are both %q: %w", l.Name, prev, k, p, ErrInvalid)
+		}
+		seen[p] = k
+	}
+	return nil
+}
+
+// DetectLayout says which shipped layout the machine under dir ("" is
+// "/") is laid out in, from what it holds, and why: Artix's /etc/runit/sv,
+// Void's /var/service beside /etc/sv, Debian's /etc/service; else the
+// sandbox. A machine sysconf already manages is recognised the same way:
+// it keeps those paths.
+func DetectLayout(dir string) (Layout, string) {
+	if dir == "" {
+		dir = "/"
+	}
+	has := func(rel string) bool {
+		_, err := os.Lstat(filepath.Join(dir, rel))
+		return err == nil
+	}
+	switch {
+	case has(ArtixLayout.Definitions):
+		return ArtixLayout, "/" + ArtixLayout.Definitions + " exists"
+	case has(VoidLayout.Service) && has(VoidLayout.Definitions):
+		return VoidLayout, "/" + VoidLayout.Service + " and /" + VoidLayout.Definitions + " exist"
+	case has(DebianLayout.Service):
+		return DebianLayout, "/" + DebianLayout.Service + " exists"
+	}
+	return SandboxLayout, "no distribution's runit found"
 }
 
 // Store is the folder of the content-addressed service directories.
@@ -93,9 +223,15 @@ func (l Layout) StorePath(s Service) string { return l.Store() + "/" + s.StoreNa
 // SuperviseDir is where the supervisor of service name keeps its state;
 // LogSuperviseDir the same for its log service.
 func (l Layout) SuperviseDir(name string) string {
+	if l.SuperviseStyle == SuperviseBare {
+		return l.Supervise + "/" + name
+	}
 	return l.Supervise + "/" + supervise.StateDirName(name)
 }
 func (l Layout) LogSuperviseDir(name string) string {
+	if l.SuperviseStyle == SuperviseBare {
+		return l.Supervise + "/" + name + ".log"
+	}
 	return l.Supervise + "/" + supervise.LogStateDirName(name)
 }
 
@@ -118,6 +254,10 @@ func (l Layout) logSuperviseLink(name string) string {
 // under any --root.
 func (l Layout) RootFromStoreEntry() string { return up(l.Store() + "/x/run") }
 
+// SuperviseParent is the folder that holds the supervise state folders,
+// which runsv does not create (it makes only the last component).
+func (l Layout) SuperviseParent() string { return l.Supervise }
+
 // Link returns the text of a relative link placed at from (a path relative
 // to the root) that points at to (also relative to the root).
 func Link(from, to string) string { return up(from) + to }
@@ -126,4 +266,54 @@ func Link(from, to string) string { return up(from) + to }
 // to the root: up("etc/sv") == "../".
 func up(rel string) string {
 	return strings.Repeat("../", strings.Count(path.Clean(rel), "/"))
+}
+
+// LayoutFile is where Apply records the layout it switched the machine
+// in, so that the commands that read no description (rollback, status,
+// gc…) find the same paths. Every layout keeps its state in var/lib/sysconf.
+const LayoutFile = "var/lib/sysconf/layout.json"
+
+// OpenMachine opens the machine root dir ("" is "/") in the layout its
+// last apply recorded, else the one DetectLayout finds. It says which and
+// why.
+func OpenMachine(dir string) (*Root, string, error) {
+	if dir == "" {
+		dir = "/"
+	}
+	l, why := DetectLayout(dir)
+	why = "detected: " + why
+	if b, err := os.ReadFile(filepath.Join(dir, LayoutFile)); err == nil {
+		var rec Layout
+		if err := json.Unmarshal(b, &rec); err != nil || rec.Check() != nil {
+			return nil, "", fmt.Errorf("read %s: %w: not a layout", LayoutFile, ErrInvalid)
+		}
+		l, why = rec, "recorded by the last apply"
+	}
+	g, err := OpenLayout(dir, l)
+	return g, why, err
+}
+
+// saveLayout records g's layout (LayoutFile) when it is not recorded yet
+// or differs.
+func (g *Root) saveLayout() error {
+	b, err := json.Marshal(g.l)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if old, err := g.r.ReadFile(LayoutFile); err == nil && bytes.Equal(old, b) {
+		return nil
+	}
+	if err := g.r.MkdirAll(path.Dir(LayoutFile), 0o755); err != nil {
+		return err
+	}
+	tmp := LayoutFile + ".new"
+	_ = g.r.Remove(tmp)
+	if err := writeFileSync(g.r, tmp, b, 0o644); err != nil {
+		return err
+	}
+	if err := g.r.Rename(tmp, LayoutFile); err != nil {
+		return err
+	}
+	return syncDir(g.r, path.Dir(LayoutFile))
 }

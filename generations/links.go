@@ -21,7 +21,7 @@ func (l Layout) parseGenLink(text string) (int, string, bool) {
 	}
 	num, rest, _ := strings.Cut(text[i+len(genLinkMarker):], "/")
 	n, err := strconv.Atoi(num)
-	if err != nil || n <= 0 {
+	if err != nil || n < 0 || strconv.Itoa(n) != num {
 		return 0, "", false
 	}
 	return n, rest, true
@@ -131,4 +131,31 @@ func (g *Root) bootDefault() (int, error) {
 		return 0, fmt.Errorf("%s -> %s: not a generation", g.l.BootLink(), text)
 	}
 	return n, nil
+}
+
+// leadsToCurrent reports whether the link at rel leads, link after link, to
+// Runlevels/current: the sandbox's service link points there itself, Void's
+// /var/service through /run/runit/runsvdir/current, Debian's /etc/service
+// with a relative text. Absolute link texts are taken inside the root,
+// never on the host.
+func (g *Root) leadsToCurrent(rel string) bool {
+	p := rel
+	for hops := 0; hops < 16; hops++ {
+		if p == g.l.Current() {
+			return true
+		}
+		text, err := g.r.Readlink(p)
+		if err != nil {
+			return false
+		}
+		if path.IsAbs(text) {
+			p = strings.TrimPrefix(path.Clean(text), "/")
+		} else {
+			p = path.Clean(path.Join(path.Dir(p), text))
+		}
+		if p == ".." || strings.HasPrefix(p, "../") {
+			return false
+		}
+	}
+	return false
 }

@@ -33,8 +33,17 @@ func (g *Root) List() ([]Info, error) {
 	}
 	cur, level, _ := g.readLevelLink("current")
 	prev, _, _ := g.readLevelLink("previous")
-	boot, _ := g.bootDefault()
+	boot, berr := g.bootDefault()
 	var out []Info
+	if found, err := g.foundRecord(); err == nil && found != nil {
+		// Generation 0, the machine as sysconf found it.
+		i := Info{Number: 0, Created: found.Created, Services: len(found.Manifest.Services),
+			Current: g.atFound() != nil, Boot: berr == nil && boot == 0}
+		if i.Current {
+			i.Level = found.Found.Level
+		}
+		out = append(out, i)
+	}
 	for _, n := range ns {
 		rec, err := g.readRecord(n)
 		if err != nil {

@@ -73,6 +73,10 @@ type Record struct {
 	Files      []string            `json:"files"`       // managed paths relative to the root, stage scripts included
 	Sources    []string            `json:"sources"`     // names under sources/
 	Manifest   Manifest            `json:"manifest"`
+	// Found is set in generation 0 alone, the machine as sysconf found it
+	// (see Survey): its StorePaths are then the service folders where the
+	// machine keeps them, outside the store.
+	Found *Found `json:"found,omitempty"`
 }
 
 // managedPath turns a ManagedFile or Boot path ("/etc/x" or "etc/x") into a
@@ -271,8 +275,18 @@ func (l Layout) decodeRecord(b []byte, n int) (*Record, error) {
 	for _, s := range rec.Manifest.Services {
 		services[s.Name] = s
 	}
+	if (n == 0) != (rec.Found != nil) {
+		return nil, fmt.Errorf("manifest.json: %w: generation %d with found %v", ErrInvalid, n, rec.Found != nil)
+	}
 	for name, p := range rec.StorePaths {
 		s, ok := services[name]
+		if n == 0 && ok {
+			// The machine's own folders: inside the root, outside sysconf's state.
+			if path.Clean(p) != p || path.IsAbs(p) || strings.HasPrefix(p, "../") || p == ".." || strings.HasPrefix(p, l.State+"/") {
+				return nil, fmt.Errorf("manifest.json: %w: found folder of %s: %q", ErrInvalid, name, p)
+			}
+			continue
+		}
 		if !ok || p != l.StorePath(s) {
 			return nil, fmt.Errorf("manifest.json: %w: store path of %s: %q", ErrInvalid, name, p)
 		}

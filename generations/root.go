@@ -18,6 +18,9 @@ func Open(dir string) (*Root, error) { return OpenLayout(dir, SandboxLayout) }
 
 // OpenLayout opens the machine root dir ("" is "/") in layout l.
 func OpenLayout(dir string, l Layout) (*Root, error) {
+	if err := l.Check(); err != nil {
+		return nil, err
+	}
 	if dir == "" {
 		dir = "/"
 	}
@@ -30,13 +33,16 @@ func OpenLayout(dir string, l Layout) (*Root, error) {
 
 // Create is Open for a first apply: it creates the folder dir first if it
 // does not exist (a fresh machine folder, as the demo and the tests use).
-func Create(dir string) (*Root, error) {
+func Create(dir string) (*Root, error) { return CreateLayout(dir, SandboxLayout) }
+
+// CreateLayout is Create in layout l.
+func CreateLayout(dir string, l Layout) (*Root, error) {
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create root: %w", err)
 		}
 	}
-	return Open(dir)
+	return OpenLayout(dir, l)
 }
 
 // Close releases the root.

@@ -44,6 +44,10 @@ type Status struct {
 func (g *Root) Status() (*Status, error) {
 	r := g.r
 	cur, level, err := g.current()
+	if found := g.atFound(); err != nil && found != nil {
+		// Given back: the found services, through their own folders.
+		cur, level, err = found, found.Found.Level, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -25,11 +25,16 @@ func (g *Root) changedServices(rec *Record, level string) ([]string, *Record, er
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
+	var old *Record
 	if err != nil {
-		return nil, nil, err
-	}
-	old, err := g.readRecord(cur)
-	if err != nil {
+		// runit's own current link: the machine as found runs, if it
+		// was recorded (a takeover).
+		found, ferr := g.foundRecord()
+		if ferr != nil || found == nil || rec.isFound() {
+			return nil, nil, err
+		}
+		old, curLevel = found, found.Found.Level
+	} else if old, err = g.readRecord(cur); err != nil {
 		return nil, nil, err
 	}
 	before, after := running(old, curLevel), running(rec, level)
@@ -85,12 +90,13 @@ func (g *Root) removeTransitions() {
 	_ = r.RemoveAll(g.l.Transition())
 }
 
-// markHandover creates (on) or removes <supervise dir of name>/handover,
-// which makes the supervisor of the service leave it running when it is
-// told to exit, for its successor to take over.
-func (g *Root) markHandover(name string, on bool) error {
+// markHandover creates (on) or removes dir/handover, dir being a service's
+// supervise folder (superviseOf), which makes the supervisor of the
+// service leave it running when it is told to exit, for its successor to
+// take over.
+func (g *Root) markHandover(dir string, on bool) error {
 	r := g.r
-	p := g.l.SuperviseDir(name) + "/" + supervise.HandoverFile
+	p := dir + "/" + supervise.HandoverFile
 	if !on {
 		if err := r.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
@@ -132,12 +138,12 @@ func stopBound(rec *Record, name string, timeout time.Duration) time.Duration {
 	return timeout
 }
 
-// waitGone waits until no supervisor holds the supervise dir of any of
-// names open (their old instances have stopped), each for at most
+// waitGone waits until no supervisor holds the supervise dir (dirs[name])
+// of any of names open (their old instances have stopped), each for at most
 // bounds[name]. Every reportEvery it says which ones it is still waiting for
 // and for how long. It returns those still running at their bound; a
 // service that was never supervised is gone at once.
-func (g *Root) waitGone(names []string, bounds map[string]time.Duration, emit func(Event)) []string {
+func (g *Root) waitGone(names []string, dirs map[string]string, bounds map[string]time.Duration, emit func(Event)) []string {
 	start := time.Now()
 	pending := append([]string(nil), names...)
 	var stuck []string
@@ -145,7 +151,7 @@ func (g *Root) waitGone(names []string, bounds map[string]time.Duration, emit fu
 	for len(pending) > 0 {
 		var still []string
 		for _, n := range pending {
-			if supervise.ProbeState(filepath.Join(g.r.Name(), g.l.SuperviseDir(n))) != nil {
+			if supervise.ProbeState(filepath.Join(g.r.Name(), dirs[n])) != nil {
 				// No supervisor reads it, or it was never supervised.
 				emit(Event{Kind: "gone", Service: n})
 				continue

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"io/fs"
+	"path"
 	"strings"
 
 	"sysconf/config"
@@ -12,11 +14,8 @@ import (
 // stagePath is the stage scripts' PATH.
 const stagePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// Paths the stage scripts use, as the machine sees them: the layout's
-// (relative to the root) and runit's flag files.
+// runit's flag files, which the stage scripts set and clear.
 var (
-	layout     = generations.SandboxLayout
-	serviceDir = "/" + layout.Service
 	stopitFile = pid1.StopitFile
 	rebootFile = pid1.RebootFile
 )
@@ -31,6 +30,13 @@ var runsvdirLog = "log: " + strings.Repeat(".", 395)
 // depend on nothing but their arguments, so the same blocks give the same
 // bytes.
 func Boot(b *config.Boot, mounts ...*config.Mount) []generations.Entry {
+	return BootIn(b, generations.SandboxLayout, mounts...)
+}
+
+// BootIn renders the stage scripts for a machine in layout l: they reach
+// the runlevels, the watched folder and the supervise state where l puts
+// them.
+func BootIn(b *config.Boot, l generations.Layout, mounts ...*config.Mount) []generations.Entry {
 	if b == nil {
 		b = &config.Boot{CtrlAltDel: config.CtrlAltDelReboot}
 	}
@@ -38,11 +44,28 @@ func Boot(b *config.Boot, mounts ...*config.Mount) []generations.Entry {
 		return generations.Entry{Path: "etc/runit/" + name, Mode: 0o755, Content: []byte(body)}
 	}
 	return []generations.Entry{
-		file("1", stage1(b, mounts)),
-		file("2", stage2(b)),
-		file("3", stage3(b)),
+		file("1", stage1(b, l, mounts)),
+		file("2", stage2(b, l)),
+		file("3", stage3(b, l)),
 		file("ctrlaltdel", ctrlAltDel(b)),
 	}
+}
+
+// bootScripts are the stage scripts of sys: the generated ones, each
+// replaced by the system block's stage of the same name, as it is.
+func bootScripts(sys *config.System, l generations.Layout) []generations.Entry {
+	out := BootIn(sys.Boot, l, sys.Mounts...)
+	if sys.Machine == nil {
+		return out
+	}
+	for _, st := range sys.Machine.Stages {
+		for i := range out {
+			if out[i].Path == "etc/runit/"+st.Path {
+				out[i] = generations.Entry{Path: out[i].Path, Mode: fs.FileMode(st.Mode), Content: append([]byte{}, st.Content...)}
+			}
+		}
+	}
+	return out
 }
 
 // bootHeader is the comment that says what a stage script is. Like a
@@ -54,7 +77,7 @@ func bootHeader(what string) string {
 	return fmt.Sprintf("#!/bin/sh\n# sysconf: %s.\n# Generated: edit the description, not this file.\n\nPATH=%s\nexport PATH\n", what, stagePath)
 }
 
-func stage1(b *config.Boot, mounts []*config.Mount) string {
+func stage1(b *config.Boot, layout generations.Layout, mounts []*config.Mount) string {
 	var s strings.Builder
 	s.WriteString(bootHeader("runit stage 1 (one-time boot tasks)"))
 	s.WriteString(`
@@ -78,7 +101,7 @@ fi
 
 # Supervise state of every service (its supervise link points here), and
 # runit's flag files, not yet set: runit-init 0 and 6 set them.
-mkdir -p /` + layout.Supervise + `
+mkdir -p /` + layout.SuperviseParent() + `
 for f in ` + stopitFile + ` ` + rebootFile + `; do
 	: >"$f" && chmod 000 "$f"
 done
@@ -96,7 +119,7 @@ done
 	return s.String()
 }
 
-func stage2(b *config.Boot) string {
+func stage2(b *config.Boot, layout generations.Layout) string {
 	var s strings.Builder
 	s.WriteString(bootHeader("runit stage 2 (supervision)"))
 	fmt.Fprintf(&s, `
@@ -111,13 +134,27 @@ if [ -n "$boot" ] && [ -n "$cur" ] && [ "${boot##*/}" != "${gen##*/}" ] && comma
 		echo "stage 2: sysconf cannot switch to the boot default $boot" >&2
 	cur=$(readlink /%[2]s/current)
 fi
-# Without sysconf (or if it failed), the runlevel at least: the one that
-# ran last (else default), as runsvchdir does, but with the relative link
-# sysconf writes (runsvchdir takes no name starting with a dot): previous
-# becomes the old current, and one rename switches current.
+# The runlevel: one the kernel command line names (single, or any
+# runlevel's name, as Void's stage 2 reads it, or runlevel=NAME), else the
+# one that ran last, else default.
+level= cmdline=
+[ -r /proc/cmdline ] && read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	arg=${arg#runlevel=}
+	case $arg in
+	'' | .* | */* | current | previous | *.new) ;;
+	*) [ -d "/%[2]s/$arg" ] && level=$arg ;;
+	esac
+done
+# Then the boot default's runlevel, with sysconf or without (if it failed),
+# as runsvchdir does, but with the relative link sysconf writes
+# (runsvchdir takes no name starting with a dot): previous becomes the old
+# current, and one rename switches current.
 if [ -n "$boot" ] && [ -n "$cur" ]; then
 	want=%[3]s/$boot/%[6]s
-	if [ -d "/%[2]s/$want/${cur##*/}" ]; then
+	if [ -n "$level" ] && [ -d "/%[2]s/$want/$level" ]; then
+		want=$want/$level
+	elif [ -d "/%[2]s/$want/${cur##*/}" ]; then
 		want=$want/${cur##*/}
 	else
 		want=$want/default
@@ -127,22 +164,26 @@ if [ -n "$boot" ] && [ -n "$cur" ]; then
 		rm -f "$d/current.new" "$d/previous.new"
 		ln -s "$cur" "$d/previous.new" && mv -fT "$d/previous.new" "$d/previous"
 		ln -s "$want" "$d/current.new" && mv -fT "$d/current.new" "$d/current" ||
-			echo "stage 2: cannot switch to the boot default $want; running $cur" >&2
+			echo "stage 2: cannot switch to $want; running $cur" >&2
 	fi
 fi
 
-exec env - PATH="$PATH" runsvdir -P %[4]s '%[5]s'
-`, layout.BootLink(), layout.Runlevels, generations.Link(layout.Current(), layout.State), serviceDir, runsvdirLog,
-		generations.GenerationRunlevels)
+# The folder runsvdir watches: made at boot where it lives under /run.
+if [ ! -L /%[4]s ] && [ ! -d /%[4]s ]; then
+	mkdir -p /%[7]s && ln -s /%[2]s/current /%[4]s
+fi
+exec env - PATH="$PATH" runsvdir -P /%[4]s '%[5]s'
+`, layout.BootLink(), layout.Runlevels, generations.Link(layout.Current(), layout.State), layout.Watch, runsvdirLog,
+		generations.GenerationRunlevels, path.Dir(layout.Watch))
 	return s.String()
 }
 
-func stage3(b *config.Boot) string {
+func stage3(b *config.Boot, layout generations.Layout) string {
 	var s strings.Builder
 	s.WriteString(bootHeader("runit stage 3 (shutdown)"))
 	s.WriteString(`
 echo 'Waiting for services to stop...'
-set -- ` + serviceDir + `/*
+set -- /` + layout.Watch + `/*
 if [ -e "$1" ]; then
 	sv -w 10 force-stop "$@"
 	sv exit "$@"

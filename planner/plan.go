@@ -12,15 +12,19 @@ import (
 // Plan turns sys into a manifest. It needs nothing but sys, reads no clock,
 // environment or disk, and sorts everything, so the same System always
 // gives the same bytes.
-func Plan(sys *config.System) generations.Manifest {
+func Plan(sys *config.System) generations.Manifest { return PlanIn(sys, generations.SandboxLayout) }
+
+// PlanIn is Plan for a machine in layout l: the scripts reach the root,
+// the watched folder and the supervise state where l puts them.
+func PlanIn(sys *config.System, l generations.Layout) generations.Manifest {
 	m := generations.Manifest{
 		Services:  make([]generations.Service, 0, len(sys.Services)),
 		Runlevels: make([]generations.Runlevel, 0, len(sys.Runlevels)),
 		Files:     make([]generations.ManagedFile, 0, len(sys.Files)),
-		Boot:      Boot(sys.Boot, sys.Mounts...),
+		Boot:      bootScripts(sys, l),
 	}
 	for _, s := range sys.Services {
-		m.Services = append(m.Services, Service(s))
+		m.Services = append(m.Services, ServiceIn(s, l))
 	}
 	sort.Slice(m.Services, func(i, j int) bool { return m.Services[i].Name < m.Services[j].Name })
 	for _, r := range sys.Runlevels {
@@ -54,16 +58,22 @@ func stopTimeout(s *config.Service) []byte {
 
 // Service renders one service's tree. The store adds the folders and the
 // supervise links itself.
-func Service(s *config.Service) generations.Service {
+func Service(s *config.Service) generations.Service { return ServiceIn(s, generations.SandboxLayout) }
+
+// ServiceIn renders one service's tree for a machine in layout l.
+func ServiceIn(s *config.Service, l generations.Layout) generations.Service {
+	if len(s.Files) > 0 {
+		return generations.Service{Name: s.Name, Tree: verbatim(s.Files), Origin: Origin(s)}
+	}
 	var tree []generations.Entry
 	file := func(p string, mode fs.FileMode, b []byte) {
 		tree = append(tree, generations.Entry{Path: p, Mode: mode, Content: b})
 	}
 	if len(s.Command) > 0 {
-		file("run", 0o755, runScript(s, s.Command))
+		file("run", 0o755, runScript(s, s.Command, l))
 	} else if needsWrapper(s) {
 		file("run.script", 0o755, script("run.script", s, s.Run))
-		file("run", 0o755, runScript(s, []string{"./run.script"}))
+		file("run", 0o755, runScript(s, []string{"./run.script"}, l))
 	} else {
 		file("run", 0o755, script("run", s, s.Run))
 	}
@@ -96,7 +106,7 @@ func Service(s *config.Service) generations.Service {
 	}
 	if s.Log != nil {
 		file("log/config", 0o644, logConfig(s))
-		file("log/run", 0o755, logRun(s))
+		file("log/run", 0o755, logRun(s, l))
 		// svlogd stops on TERM at once, flushing; the bound only matters
 		// for a log processor that hangs.
 		if s.StopTimeout > 0 {
@@ -105,4 +115,22 @@ func Service(s *config.Service) generations.Service {
 	}
 	sort.Slice(tree, func(i, j int) bool { return tree[i].Path < tree[j].Path })
 	return generations.Service{Name: s.Name, Tree: tree, Origin: Origin(s)}
+}
+
+// verbatim is the tree of files given as they are: each byte for byte
+// with its mode, links and folders as given.
+func verbatim(files []*config.TreeFile) []generations.Entry {
+	tree := make([]generations.Entry, 0, len(files))
+	for _, f := range files {
+		e := generations.Entry{Path: f.Path, Mode: fs.FileMode(f.Mode), Content: append([]byte{}, f.Content...)}
+		switch {
+		case f.IsLink:
+			e.Mode, e.Content = fs.ModeSymlink, []byte(f.Link)
+		case f.IsDir:
+			e.Mode, e.Content = fs.ModeDir|fs.FileMode(f.Mode), nil
+		}
+		tree = append(tree, e)
+	}
+	sort.Slice(tree, func(i, j int) bool { return tree[i].Path < tree[j].Path })
+	return tree
 }

@@ -13,11 +13,10 @@ import (
 // serviceUp leads from a store entry back to ROOT:
 // ROOT/var/lib/sysconf/store/<hash>-NAME is five levels down, and runsv
 // runs ./run in the entry itself (the physical folder behind the links).
-// logUp does the same from the entry's log/ folder.
-var (
-	serviceUp = generations.SandboxLayout.RootFromStoreEntry()
-	logUp     = serviceUp + "../"
-)
+// logUp does the same from the entry's log/ folder. Both come from the
+// layout, which owns where the store is.
+func serviceUp(l generations.Layout) string { return l.RootFromStoreEntry() }
+func logUp(l generations.Layout) string     { return serviceUp(l) + "../" }
 
 // quote returns s as one sh word, quoted only when it has to be.
 func quote(s string) string {
@@ -114,7 +113,7 @@ func chpstArgs(s *config.Service, envDir string) []string {
 }
 
 // runScript renders ./run; prog is the program and arguments to exec.
-func runScript(s *config.Service, prog []string) []byte {
+func runScript(s *config.Service, prog []string, l generations.Layout) []byte {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n")
 	b.WriteString(header("run", s))
@@ -122,7 +121,7 @@ func runScript(s *config.Service, prog []string) []byte {
 		b.WriteString("exec 2>&1\n")
 	}
 	for _, d := range s.DependsOn {
-		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%s%s}\"/%s >/dev/null || { echo %s >&2; exit 1; }\n", serviceUp, generations.SandboxLayout.Service, quote(d), quote(s.Name+": waiting for "+d))
+		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%s%s}\"/%s >/dev/null || { echo %s >&2; exit 1; }\n", serviceUp(l), l.Service, quote(d), quote(s.Name+": waiting for "+d))
 	}
 	envDir := "./env"
 	if s.Chdir != "" {
@@ -155,9 +154,9 @@ func quoteDollar(p string) string {
 }
 
 // logRun renders log/run; see the package comment for the directory.
-func logRun(s *config.Service) []byte {
+func logRun(s *config.Service, l generations.Layout) []byte {
 	lg := s.Log
-	dir := logUp + strings.TrimPrefix(lg.Dir, "/")
+	dir := logUp(l) + strings.TrimPrefix(lg.Dir, "/")
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n")
 	b.WriteString(header("log", s))
@@ -197,7 +196,7 @@ if [ "$(id -u)" = 0 ]; then
 	done
 	exec chpst -u ":$ids" %[4]s "$d"
 fi
-`, LogUser, quote(logUp+"etc/passwd"), quote("log of "+s.Name+": no account "+LogUser+" in /etc/passwd"), words(exec))
+`, LogUser, quote(logUp(l)+"etc/passwd"), quote("log of "+s.Name+": no account "+LogUser+" in /etc/passwd"), words(exec))
 	}
 	fmt.Fprintf(&b, "exec %s \"$d\"\n", words(exec))
 	return []byte(b.String())

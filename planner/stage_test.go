@@ -160,3 +160,48 @@ func TestStage2ActivatesBootDefault(t *testing.T) {
 		t.Errorf("sysconf did not say it switched; stderr:\n%s", stderr)
 	}
 }
+
+// TestStage2KernelRunlevel boots a generation with runlevels default and
+// single in a chroot, whose /proc/cmdline names a runlevel: stage 2 runs
+// it, as Void's stage 2 does for "single" (or any runlevel's name) and
+// for runlevel=NAME; a name that is no runlevel is ignored.
+func TestStage2KernelRunlevel(t *testing.T) {
+	for _, tt := range []struct{ cmdline, level string }{
+		{"console=ttyS0 quiet", "default"},
+		{"console=ttyS0 single", "single"},
+		{"runlevel=single ro", "single"},
+		{"runlevel=rescue", "default"},
+	} {
+		t.Run(tt.cmdline, func(t *testing.T) {
+			root := t.TempDir()
+			chrootTree(t, root)
+			m := plan(t, fstest.MapFS{"system.hcl": &fstest.MapFile{Data: []byte(`
+service "a" { command = ["/bin/sleep", "1000"] }
+service "b" { command = ["/bin/sleep", "1000"] }
+runlevel "default" { services = [service.a, service.b] }
+runlevel "single" { services = [service.a] }
+`)}}, nil)
+			g, err := generations.Create(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			if _, err := g.Apply(context.Background(), m, generations.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(root, "proc"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(root, "proc/cmdline"), []byte(tt.cmdline+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			testenv.WriteScript(t, filepath.Join(root, "usr/local/sbin/runsvdir"), `echo "current $(readlink /etc/runit/runsvdir/current)"
+ls /service
+`)
+			stdout, stderr := runStage2(t, root)
+			if want := "current ../../../var/lib/sysconf/generations/1/runsvdir/" + tt.level + "\n"; !strings.HasPrefix(stdout, want) {
+				t.Errorf("stage 2 with %q printed\n%s\nwant it to start with %s\nstderr: %s", tt.cmdline, stdout, want, stderr)
+			}
+		})
+	}
+}

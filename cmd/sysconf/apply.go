@@ -93,6 +93,7 @@ records its outcome, which 'sysconf generations' shows.`,
 // applyRequest is what apply hands its detached child on stdin.
 type applyRequest struct {
 	Root       string               `json:"root"`
+	Layout     generations.Layout   `json:"layout"`
 	Manifest   generations.Manifest `json:"manifest"`
 	Sources    map[string][]byte    `json:"sources"`
 	Test       bool                 `json:"test"`
@@ -124,8 +125,13 @@ func (a *app) apply(ctx context.Context, o applyOptions, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	m := planner.Plan(sys)
-	_, old, err := installedManifest(a.root)
+	l, how, err := a.machineLayout(sys)
+	if err != nil {
+		return err
+	}
+	sayLayout(stderr, l, how)
+	m := planner.PlanIn(sys, l)
+	_, old, err := installedManifest(a.root, l)
 	if err != nil {
 		return err
 	}
@@ -140,7 +146,7 @@ func (a *app) apply(ctx context.Context, o applyOptions, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	req := applyRequest{Root: root, Manifest: m, Sources: sys.Sources, Test: o.test, Boot: o.boot,
+	req := applyRequest{Root: root, Layout: l, Manifest: m, Sources: sys.Sources, Test: o.test, Boot: o.boot,
 		Force: o.force, NoRollback: o.noRollback, NoRestart: o.noRestart, Timeout: o.timeout, Runlevel: o.runlevel}
 	return a.applyDetached(ctx, req, o.json, stdout, stderr)
 }
@@ -231,7 +237,7 @@ func (a *app) applyChild(ctx context.Context, stdin io.Reader) error {
 			events = nil
 		}
 	}
-	g, err := generations.Create(req.Root)
+	g, err := generations.CreateLayout(req.Root, req.Layout)
 	if err != nil {
 		send(childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Error: err.Error()})
 		return &exitError{code: 1}
@@ -330,6 +336,10 @@ func (p *progress) show(ev childEvent) {
 		line = fmt.Sprintf("switched to generation %d", ev.Generation)
 	case "start", "restart", "stop":
 		line = ev.Kind + " " + ev.Service
+	case "takeover":
+		line = ev.Message
+	case "handover":
+		line = "kept running " + ev.Service + " (" + ev.Message + ")"
 	case "defer":
 		line = "not restarted " + ev.Service + " (restart debt: sv restart runs its new definition)"
 	case "await":
@@ -425,7 +435,10 @@ func (p *progress) result(ev childEvent) {
 			deferred = fmt.Sprintf(", %d not restarted", len(r.Deferred))
 		}
 		fmt.Fprintf(p.stderr, "generation %d is current: %d started, %d restarted%s, %d stopped, %d kept\n",
-			r.Generation, len(r.Started), len(r.Restarted), deferred, len(r.Stopped), r.Kept)
+			r.Generation, len(r.Started), len(r.Restarted), deferred, len(r.Stopped), r.Kept+len(r.HandedOver))
+		if r.TookOver && len(r.Restarted) > 0 {
+			fmt.Fprintf(p.stderr, "restarted once by the takeover: %s\n", strings.Join(r.Restarted, ", "))
+		}
 	}
 }
 

@@ -112,7 +112,6 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 		return err
 	}
 	console := addVMConsole(sys)
-	m := planner.Plan(sys)
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
@@ -124,6 +123,13 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	// The image is a fresh machine: the system block's layout, else the
+	// sandbox's (nothing to detect in an empty root).
+	l, _, err := a.machineLayoutAt(sys, root)
+	if err != nil {
+		return err
+	}
+	m := planner.PlanIn(sys, l)
 	now, err := a.sourceDate()
 	if err != nil {
 		return err
@@ -134,7 +140,7 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	}
 	// Nothing supervises the tree, so Apply builds and links the generation
 	// and returns at once, without a health check.
-	g, err := generations.Create(root)
+	g, err := generations.CreateLayout(root, l)
 	if err != nil {
 		return err
 	}

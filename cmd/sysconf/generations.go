@@ -70,8 +70,12 @@ func (a *app) generations(asJSON bool, stdout io.Writer) error {
 				outcome += ", rolled back"
 			}
 		}
+		hash := "as found"
+		if len(g.Hash) >= 12 {
+			hash = g.Hash[:12]
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", g.Number, g.Created.Local().Format("2006-01-02 15:04:05"),
-			g.Hash[:12], g.Services, strings.Join(marks, ","), outcome)
+			hash, g.Services, strings.Join(marks, ","), outcome)
 	}
 	return tw.Flush()
 }

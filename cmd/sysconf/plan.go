@@ -66,8 +66,13 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m := planner.Plan(sys)
-	cur, old, err := installedManifest(a.root)
+	l, how, err := a.machineLayout(sys)
+	if err != nil {
+		return err
+	}
+	sayLayout(a.stderr, l, how)
+	m := planner.PlanIn(sys, l)
+	cur, old, err := installedManifest(a.root, l)
 	if err != nil {
 		return err
 	}
@@ -108,8 +113,8 @@ func (a *app) plan(_ context.Context, o planOptions, stdout io.Writer) error {
 // root: the one its definitions link (etc/sv) points into. A root that does
 // not exist yet, or that sysconf has not set up, has none: nothing to
 // compare with.
-func installedManifest(root string) (*int, *generations.Manifest, error) {
-	g, err := generations.Open(root)
+func installedManifest(root string, l generations.Layout) (*int, *generations.Manifest, error) {
+	g, err := generations.OpenLayout(root, l)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}

@@ -25,7 +25,8 @@ func newRollbackCmd(a *app) *cobra.Command {
 		Use:   "rollback",
 		Short: "Switch back to the previous generation (or to --to N)",
 		Long: `rollback switches the machine to the generation that ran before the current
-one, or to generation --to N: its services (the same store paths, so unchanged
+one, or to generation --to N (--to 0: the machine as sysconf found it when it
+took it over, its folders given back as they were): its services (the same store paths, so unchanged
 ones keep running), runlevels and managed files, exactly, and makes it the
 boot default unless --test. It waits for the services it starts, like apply.`,
 		Example: `  sysconf rollback --root /tmp/machine
@@ -36,7 +37,7 @@ boot default unless --test. It waits for the services it starts, like apply.`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print events as JSON lines on stdout, as apply does")
-	cmd.Flags().IntVar(&o.to, "to", 0, "the generation to switch to (default: the previous one)")
+	cmd.Flags().IntVar(&o.to, "to", -1, "the generation to switch to (default: the previous one; 0: the machine as sysconf found it)")
 	cmd.Flags().BoolVar(&o.test, "test", false, "do not make it the boot default")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for started services to be up")
 	return cmd
@@ -49,8 +50,15 @@ func (a *app) rollback(ctx context.Context, o rollbackOptions, stdout, stderr io
 		return err
 	}
 	defer g.Close()
+	to := o.to
+	switch {
+	case to == 0:
+		to = generations.FoundGeneration
+	case to < 0:
+		to = 0 // the previous one
+	}
 	tl := generations.ApplyTimeline{Start: time.Now()}
-	res, err := g.Rollback(ctx, o.to, generations.Options{Test: o.test, Timeout: o.timeout,
+	res, err := g.Rollback(ctx, to, generations.Options{Test: o.test, Timeout: o.timeout,
 		Events: func(e generations.Event) { tl.Events = append(tl.Events, e); p.show(childEvent{Event: e}) }})
 	recordTimeline(g, res, tl, p.show)
 	final := childEvent{Event: generations.Event{Kind: "result", Time: time.Now()}, Result: res}

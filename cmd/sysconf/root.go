@@ -131,7 +131,7 @@ in a scratch folder without touching the host.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newValidateCmd(a), newFmtCmd(a), newPlanCmd(a))
 	root.AddCommand(newApplyCmd(a), newRollbackCmd(a), newGenerationsCmd(a), newDiffCmd(a), newGCCmd(a), newStatusCmd(a), newRunlevelCmd(a), newTimelineCmd(a))
-	root.AddCommand(newBuildVMCmd(a), newManCmd(a))
+	root.AddCommand(newBuildVMCmd(a), newManCmd(a), newImportCmd(a))
 	addCompletions(root, a)
 	return root
 }
@@ -180,7 +180,10 @@ func isTerminal(w io.Writer) bool {
 }
 
 // openRoot opens --root for the generations commands; the caller closes it.
-func (a *app) openRoot() (*generations.Root, error) { return generations.Open(a.root) }
+func (a *app) openRoot() (*generations.Root, error) {
+	g, _, err := generations.OpenMachine(a.root)
+	return g, err
+}
 
 // noArgs rejects arguments as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {

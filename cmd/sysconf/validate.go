@@ -84,6 +84,9 @@ func (a *app) validate(_ context.Context, machine, asJSON bool, stdout io.Writer
 		return failed
 	}
 	sys := l.sys
+	if _, _, err := a.machineLayout(sys); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "%s: valid: %s, %s, %s\n", a.configPath(), count(len(sys.Services), "service"), count(len(sys.Runlevels), "runlevel"), count(len(sys.Files), "file"))
 	return nil
 }
