@@ -83,7 +83,8 @@ func (m *machine) postmaster(dataDir string) int {
 // replica with sysconf, as the seed's recipe promises: rows flow to the
 // replica, which is read-only and lives on a tmpfs of the declared size;
 // it survives kill -9 of its postmaster and a restart of the primary; a
-// port change restarts the replica alone.
+// port change restarts the replica alone; after its tmpfs was emptied (a
+// reboot) or when the primary is made anew, it seeds itself again.
 func TestPostgresqlWithPgShm(t *testing.T) {
 	require(t, "postgresql", "/usr/lib/postgresql")
 	m := newMachine(t)
@@ -223,4 +224,21 @@ func TestPostgresqlWithPgShm(t *testing.T) {
 	}
 	m.psql(5432, "INSERT INTO t (id) VALUES (400)")
 	m.replicaHas(5435, "SELECT count(*) FROM t WHERE id = 400", "1", 15*time.Second)
+
+	// The primary made anew (its data folder emptied, so initdb runs
+	// again): the replica cannot follow another cluster, its watcher
+	// stops it, and it seeds itself from the new primary.
+	m.run("sv", "-w", "60", "down", "/service/db.postgresql")
+	m.run("find", "/var/lib/postgresql/data", "-mindepth", "1", "-delete")
+	m.run("sv", "-w", "60", "up", "/service/db.postgresql")
+	m.eventually(30*time.Second, func() string {
+		if _, errOut, code := m.psql(5432, "CREATE TABLE fresh (id int); INSERT INTO fresh VALUES (7)"); code != 0 {
+			return "the new primary: " + errOut
+		}
+		return ""
+	})
+	m.replicaHas(5435, "SELECT id FROM fresh", "7", 60*time.Second)
+	if !strings.Contains(m.log("shm.pg_shm"), "pg_shm: seeding /dev/shm/pg_shm/data: the primary is another cluster") {
+		t.Errorf("the replica did not say why it seeds itself again:\n%s", m.logs())
+	}
 }

@@ -18,7 +18,8 @@
 # (the first start, after a reboot, after the tmpfs was emptied, or when the
 # primary was made anew), seeds it with pg_basebackup -R over the primary's
 # Unix socket. A physical replication slot on the primary keeps the WAL the
-# replica still needs, so after a restart of either it catches up. The
+# replica still needs, so after a restart of either it catches up; while it
+# runs, a watcher seeds it again when it cannot follow any more. The
 # replica never writes into the primary's data folder, and every
 # PostgreSQL program runs as the primary's user.
 
@@ -143,20 +144,25 @@ service "pg_shm" {
       mount -t tmpfs -o "$opts" pg_shm "$dir"
     fi
 
-    # Is dir/data a replica of this primary whose slot still holds its WAL?
-    seed=
-    if [ ! -s "$data/PG_VERSION" ] || [ ! -e "$data/standby.signal" ]; then
-      seed="no replica in $data"
-    else
-      mine=$(as_pg "$bin/pg_controldata" "$data" | sed -n 's/^Database system identifier: *//p')
-      theirs=$(q "SELECT system_identifier FROM pg_control_system()")
-      slot=$(q "SELECT coalesce(wal_status, 'none') FROM pg_replication_slots WHERE slot_name = '${var.slot}'")
-      if [ "$mine" != "$theirs" ]; then
-        seed="the primary is another cluster ($theirs, not $mine)"
-      elif [ -z "$slot" ] || [ "$slot" = lost ]; then
-        seed="slot ${var.slot} is missing or lost the WAL"
+    # why_seed prints why dir/data cannot follow the primary: it is no
+    # replica, or one of another cluster than the primary is now (made
+    # anew), or the slot that keeps its WAL is gone; nothing when it can.
+    # It fails when the primary does not answer.
+    why_seed() {
+      if [ ! -s "$data/PG_VERSION" ] || [ ! -e "$data/standby.signal" ]; then
+        echo "no replica in $data"
+        return
       fi
-    fi
+      mine=$(as_pg "$bin/pg_controldata" "$data" | sed -n 's/^Database system identifier: *//p')
+      theirs=$(q "SELECT system_identifier FROM pg_control_system()") || return 1
+      slot=$(q "SELECT coalesce(wal_status, 'none') FROM pg_replication_slots WHERE slot_name = '${var.slot}'") || return 1
+      if [ "$mine" != "$theirs" ]; then
+        echo "the primary is another cluster ($theirs, not $mine)"
+      elif [ -z "$slot" ] || [ "$slot" = lost ]; then
+        echo "slot ${var.slot} is missing or lost the WAL"
+      fi
+    }
+    seed=$(why_seed)
     if [ -n "$seed" ]; then
       echo "pg_shm: seeding $data: $seed"
       # The old slot would hold WAL for a replica that is gone.
@@ -165,6 +171,23 @@ service "pg_shm" {
       as_pg "$bin/pg_basebackup" -d '${local.conn}' -D "$data.seed" -R -X stream -c fast -C -S '${var.slot}'
       as_pg mv "$data.seed" "$data"
     fi
+
+    # A replica that cannot follow any more keeps serving what it has; so
+    # while it runs, every 5 s, ask why_seed again, and when it gives a
+    # reason stop the server (SIGINT): runsv starts this script again,
+    # which seeds it. The watcher ends with the server.
+    pm=$$
+    (
+      while sleep 5; do
+        [ "$(cat /proc/$pm/comm 2>/dev/null)" = postgres ] || exit 0
+        why=$(why_seed) || continue
+        if [ -n "$why" ]; then
+          echo "pg_shm: $why: stopping the replica to seed it again"
+          kill -INT $pm
+          exit 0
+        fi
+      done
+    ) &
     exec chpst -u "$u" "$bin/postgres" -D "$data" ${local.opts}
   EOT
   check        = <<-EOT
