@@ -97,7 +97,7 @@ type machine struct {
 	ns   *testenv.Proc
 }
 
-// chrootPath is where the sysconf and runit programs are inside the machine.
+// chrootBin is where the sysconf and runit programs are inside the machine.
 const chrootBin = "/sysconf-bin"
 
 // path is PATH inside the machine: our runit before Debian's.
@@ -143,7 +143,6 @@ echo 'joe:x:1500:' >> etc/group
 awk -F: '{print $1 ":*:19000:0:99999:7:::"}' etc/passwd > etc/shadow
 chmod 0640 etc/shadow
 mkdir -p home/joe && chown 1500:1500 home/joe
-echo ready > run/machine-ready
 cd /
 # Default dispositions: an asynchronous command of sh ignores SIGINT, and
 # every service would inherit that (PostgreSQL's stop signal is SIGINT).
