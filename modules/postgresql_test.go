@@ -19,8 +19,9 @@ service "idle" {
 }
 `
 
-// pgDescription is a primary and its in-memory replica on replicaPort.
-func pgDescription(replicaPort int) string {
+// pgDescription is a primary and its in-memory replica on replicaPort,
+// with a tmpfs of size.
+func pgDescription(replicaPort int, size string) string {
 	return idle + fmt.Sprintf(`
 # The data folder made beforehand, as a machine may declare it: initdb
 # fills the empty folder.
@@ -39,9 +40,24 @@ module "shm" {
   source  = "pg_shm"
   primary = module.db
   port    = %d
-  size    = "160m"
+  size    = "%s"
 }
-`, replicaPort)
+`, replicaPort, size)
+}
+
+// tmpfs fails the test unless path is a tmpfs mount whose size option is
+// size (as /proc/self/mounts shows it, in KiB: "163840k").
+func (m *machine) tmpfs(path, size string) {
+	m.t.Helper()
+	var line string
+	for _, l := range strings.Split(m.run("cat", "/proc/self/mounts"), "\n") {
+		if f := strings.Fields(l); len(f) > 3 && f[1] == path {
+			line = l
+		}
+	}
+	if f := strings.Fields(line); len(f) < 4 || f[2] != "tmpfs" || !strings.Contains(","+f[3]+",", ",size="+size+",") {
+		m.t.Errorf("%s is not a tmpfs of size=%s: %q", path, size, line)
+	}
 }
 
 // psql runs SQL in the machine as postgres on port and returns the output
@@ -93,7 +109,7 @@ func TestPostgresqlWithPgShm(t *testing.T) {
 	// (5 s): that is the machine's first boot, not the databases'.
 	first := m.apply(idle, 30*time.Second)
 	t.Logf("FIGURE first apply of a fresh machine (one idle service): %v", first.Round(time.Millisecond))
-	took := m.apply(pgDescription(5434), 120*time.Second)
+	took := m.apply(pgDescription(5434, "160m"), 120*time.Second)
 	// apply waits for both checks (pg_isready), so the replica answers now.
 	if out, errOut, code := m.psql(5434, "SELECT pg_is_in_recovery()"); code != 0 || out != "t" {
 		t.Fatalf("replica after apply: %q exit %d %s\n%s", out, code, errOut, m.logs())
@@ -102,16 +118,7 @@ func TestPostgresqlWithPgShm(t *testing.T) {
 	primaryPID, replicaPID := m.pid("db.postgresql"), m.pid("shm.pg_shm")
 
 	// The replica's data folder is a tmpfs of 160 MiB owned by postgres.
-	mounts := m.run("cat", "/proc/self/mounts")
-	var line string
-	for _, l := range strings.Split(mounts, "\n") {
-		if f := strings.Fields(l); len(f) > 3 && f[1] == "/dev/shm/pg_shm" {
-			line = l
-		}
-	}
-	if !strings.Contains(line, " tmpfs ") || !strings.Contains(line, "size=163840k") {
-		t.Errorf("/dev/shm/pg_shm is not a 160m tmpfs: %q", line)
-	}
+	m.tmpfs("/dev/shm/pg_shm", "163840k")
 	if owner := strings.TrimSpace(m.run("stat", "-c", "%U %a", "/dev/shm/pg_shm")); owner != "postgres 700" {
 		t.Errorf("/dev/shm/pg_shm: owner and mode %q, want postgres 700", owner)
 	}
@@ -199,7 +206,7 @@ func TestPostgresqlWithPgShm(t *testing.T) {
 	}
 
 	// A port change restarts the replica alone.
-	m.apply(pgDescription(5435), 120*time.Second)
+	m.apply(pgDescription(5435, "160m"), 120*time.Second)
 	if p := m.pid("db.postgresql"); p != primaryPID {
 		t.Errorf("primary restarted (%d, was %d) by the replica's port change", p, primaryPID)
 	}
@@ -209,6 +216,16 @@ func TestPostgresqlWithPgShm(t *testing.T) {
 	m.replicaHas(5435, "SELECT count(*) FROM t WHERE id = 300", "1", 30*time.Second)
 	if _, _, code := m.psql(5434, "SELECT 1"); code == 0 {
 		t.Errorf("something still answers on the old port 5434")
+	}
+
+	// A new size: the replica restarts on its tmpfs remounted with it, its
+	// data kept, without a new seed.
+	seeds = strings.Count(m.log("shm.pg_shm"), "pg_shm: seeding")
+	m.apply(pgDescription(5435, "192m"), 120*time.Second)
+	m.tmpfs("/dev/shm/pg_shm", "196608k")
+	m.replicaHas(5435, "SELECT count(*) FROM t WHERE id = 300", "1", 30*time.Second)
+	if strings.Count(m.log("shm.pg_shm"), "pg_shm: seeding") != seeds {
+		t.Errorf("the replica was seeded again for a new size:\n%s", m.logs())
 	}
 
 	// A reboot empties /dev/shm: with the tmpfs gone, the replica mounts
