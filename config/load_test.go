@@ -90,6 +90,36 @@ service "hi" {
 				t.Errorf("run = %q, want %q", got, "exec echo hello [1, 2]")
 			}
 		}},
+		{name: "readiness and restart backoff", src: `
+service "db" {
+  command         = ["postgres"]
+  notification_fd = 3
+  restart {
+    delay       = "200ms"
+    max_delay   = "4s"
+  }
+}
+service "slow" {
+  command = ["x"]
+  restart {
+    delay       = "2m"
+    reset_after = "1h"
+  }
+}
+service "plain" { command = ["x"] }`, check: func(t *testing.T, s *System) {
+			got := map[string]string{}
+			for _, sv := range s.Services {
+				got[sv.Name] = fmt.Sprint(sv.NotificationFD, " ", sv.Restart)
+			}
+			want := map[string]string{
+				"db":    "3 &{200ms 4s 30s}",
+				"slow":  "0 &{2m0s 2m0s 1h0m0s}",
+				"plain": "0 <nil>",
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		}},
 		{name: "stop timeout and signal", src: `
 service "pg" {
   command      = ["postgres"]

@@ -67,12 +67,29 @@ type Service struct {
 	// without SIG ("TERM", "INT"): one of StopSignals. DefaultStopSignal
 	// when not given.
 	StopSignal string
+	// NotificationFD is the descriptor on which the service writes a
+	// newline once it is ready (s6's notification-fd); 0: none, the
+	// service is ready when it runs.
+	NotificationFD int
+	// Restart is the restart backoff of a restart block; nil keeps
+	// runit's rule (one second after a run shorter than one second).
+	Restart *Restart
 	// Files, when given (file blocks), are the service's whole tree as it
 	// is, sorted by Path: nothing is generated, no header added.
 	Files []*TreeFile
 
 	DeclRange hcl.Range
 }
+
+// Restart is a restart block: the first restart waits Delay, each one
+// after a run shorter than ResetAfter twice the previous wait, at most
+// MaxDelay.
+type Restart struct {
+	Delay, MaxDelay, ResetAfter time.Duration
+}
+
+// DefaultRestart holds the values a restart block leaves out.
+var DefaultRestart = Restart{Delay: time.Second, MaxDelay: time.Minute, ResetAfter: 30 * time.Second}
 
 // Limits are the resource limits applied with chpst (and, for Stack, the
 // shell's ulimit: chpst has no stack option of its own). Nil means unset.
@@ -85,6 +102,11 @@ type Limits struct {
 	FileSize   *int64 // bytes, chpst -f
 	Core       *int64 // bytes, chpst -c
 	CPUSeconds *int64 // chpst -t
+	// The service's cgroup, where the supervisor gives it one
+	// (docs/runsv.md, Containment).
+	MemoryMax *int64 // bytes, memory.max
+	PidsMax   *int64 // pids.max
+	CPUWeight *int64 // cpu.weight, 1 to 10000 (100 is the kernel's default)
 }
 
 // Timestamps says which time stamp svlogd puts before each line.

@@ -18,6 +18,7 @@ func Schemas() map[string]*hcl.BodySchema {
 		"service":             serviceSchema,
 		"service.limits":      limitsSchema,
 		"service.log":         logSchema,
+		"service.restart":     restartSchema,
 		"service.file":        treeFileSchema,
 		"file":                fileSchema,
 		"runlevel":            runlevelSchema,

@@ -18,15 +18,20 @@ var serviceSchema = &hcl.BodySchema{
 		{Name: "command"}, {Name: "run"}, {Name: "user"}, {Name: "group"}, {Name: "env"},
 		{Name: "chdir"}, {Name: "nice"}, {Name: "finish"}, {Name: "check"}, {Name: "down"},
 		{Name: "control"}, {Name: "depends_on"}, {Name: "enabled"}, {Name: "for_each"},
-		{Name: "stop_timeout"}, {Name: "stop_signal"},
+		{Name: "stop_timeout"}, {Name: "stop_signal"}, {Name: "notification_fd"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "limits"}, {Type: "log"}, {Type: "file", LabelNames: []string{"path"}}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "limits"}, {Type: "log"}, {Type: "restart"}, {Type: "file", LabelNames: []string{"path"}}},
+}
+
+var restartSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "delay"}, {Name: "max_delay"}, {Name: "reset_after"}},
 }
 
 var limitsSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "memory"}, {Name: "data"}, {Name: "stack"}, {Name: "open_files"},
 		{Name: "processes"}, {Name: "file_size"}, {Name: "core"}, {Name: "cpu_seconds"},
+		{Name: "memory_max"}, {Name: "pids_max"}, {Name: "cpu_weight"},
 	},
 }
 
@@ -283,6 +288,45 @@ func (a attrs) stopTimeout(name string) (time.Duration, bool) {
 	return d, true
 }
 
+// restartDelay reads a duration of the restart block: like stop_timeout,
+// with its unit and in whole milliseconds, but never 0 (a service
+// restarted without any wait would spin).
+func (a attrs) restartDelay(name string) (time.Duration, bool) {
+	s, at, ok := a.str(name)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d <= 0 || d%time.Millisecond != 0 || d/time.Millisecond > 1<<40 {
+		a.m.l.add(errDiag(at.Expr.Range().Ptr(), "Invalid restart delay", "%s must be a duration with its unit, in whole milliseconds and above 0, such as \"200ms\", \"30s\" or \"1m\"; %q is not.", name, s))
+		return 0, false
+	}
+	return d, true
+}
+
+// decodeRestart reads a restart block; what it leaves out takes
+// DefaultRestart's values, and max_delay at least delay's.
+func (m *module) decodeRestart(b *hcl.Block, ctx *hcl.EvalContext, allowEach bool) *Restart {
+	content, diags := b.Body.Content(restartSchema)
+	m.l.add(diags...)
+	a := attrs{m: m, attrs: content.Attributes, ctx: ctx, allowEach: allowEach}
+	r := DefaultRestart
+	if d, ok := a.restartDelay("delay"); ok {
+		r.Delay = d
+	}
+	r.MaxDelay = max(r.MaxDelay, r.Delay)
+	if d, ok := a.restartDelay("max_delay"); ok {
+		if d < r.Delay {
+			m.l.add(errDiag(content.Attributes["max_delay"].Expr.Range().Ptr(), "Invalid restart delay", "max_delay (%s) is shorter than delay (%s): the delay only grows from delay up to max_delay.", d, r.Delay))
+		}
+		r.MaxDelay = d
+	}
+	if d, ok := a.restartDelay("reset_after"); ok {
+		r.ResetAfter = d
+	}
+	return &r
+}
+
 // stopSignal reads stop_signal: a name of StopSignals, with or without
 // SIG and in any case, returned as written in down-signal ("INT").
 func (a attrs) stopSignal(name string) (string, bool) {
@@ -424,6 +468,9 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 	if sig, ok := a.stopSignal("stop_signal"); ok {
 		s.StopSignal = sig
 	}
+	if n, _ := a.integer("notification_fd", 3, 1023); n != nil {
+		s.NotificationFD = int(*n)
+	}
 	if ctl, at, ok := a.strMap("control"); ok {
 		for _, k := range keys(ctl) {
 			if len(k) != 1 || !strings.Contains(controlLetters, k) {
@@ -469,6 +516,8 @@ func (m *module) decodeService(name string, sd *serviceDecl, ctx *hcl.EvalContex
 			s.Limits = m.decodeLimits(blk, ctx, allowEach)
 		case "log":
 			s.Log = m.decodeLog(blk, full, ctx, allowEach)
+		case "restart":
+			s.Restart = m.decodeRestart(blk, ctx, allowEach)
 		}
 	}
 	m.serviceFileBlocks(s, sd, ctx, allowEach)
@@ -510,6 +559,9 @@ func (m *module) decodeLimits(b *hcl.Block, ctx *hcl.EvalContext, allowEach bool
 	lim.FileSize = a.size("file_size")
 	lim.Core = a.size("core")
 	lim.CPUSeconds = a.duration("cpu_seconds")
+	lim.MemoryMax = a.size("memory_max")
+	lim.PidsMax, _ = a.integer("pids_max", 1, 1<<31)
+	lim.CPUWeight, _ = a.integer("cpu_weight", 1, 10000)
 	return lim
 }
 

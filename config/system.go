@@ -264,13 +264,13 @@ func (m *module) serviceFileBlocks(s *Service, sd *serviceDecl, ctx *hcl.EvalCon
 	if _, ok := at["run"]; !ok {
 		l.add(errDiag(&sd.block.DefRange, "Missing run file", "Service %q gives its files as they are, and needs a file \"run\" among them.", s.Name))
 	}
-	for _, name := range []string{"command", "run", "user", "group", "env", "chdir", "nice", "finish", "check", "down", "control", "depends_on", "stop_timeout", "stop_signal"} {
+	for _, name := range []string{"command", "run", "user", "group", "env", "chdir", "nice", "finish", "check", "down", "control", "depends_on", "stop_timeout", "stop_signal", "notification_fd"} {
 		if a := sd.content.Attributes[name]; a != nil {
 			l.add(errDiag(a.NameRange.Ptr(), "Conflicting file blocks", "Service %q gives its files as they are (file blocks), so %s, which generates files, cannot be given too: put what it says in the files.", s.Name, name))
 		}
 	}
 	for _, blk := range sd.content.Blocks {
-		if blk.Type == "limits" || blk.Type == "log" {
+		if blk.Type == "limits" || blk.Type == "log" || blk.Type == "restart" {
 			l.add(errDiag(&blk.DefRange, "Conflicting file blocks", "Service %q gives its files as they are (file blocks), so a %s block, which generates files, cannot be given too.", s.Name, blk.Type))
 		}
 	}

@@ -36,8 +36,9 @@ func svDir(root string, rec *Record, name string) string {
 
 // upState tells whether a service is up in `sv -w up`'s sense: a
 // supervisor answers on supervise/ok, the status says run with a pid (not
-// oldPID, the pid of the instance a restart replaces), and ./check, where
-// the service has one, exits 0.
+// oldPID, the pid of the instance a restart replaces), the process has
+// signalled readiness where it has a notification-fd (supervise/ready),
+// and ./check, where the service has one, exits 0.
 //
 // A service must also have stayed in that state for settle: a run script
 // that fails at once is "run" for an instant, and without the delay a
@@ -56,6 +57,9 @@ func upState(ctx context.Context, dir string, oldPID int, settle time.Duration) 
 	}
 	if st.PID == oldPID {
 		return false, "old instance still running (pid " + strconv.Itoa(oldPID) + ")"
+	}
+	if supervise.ReadReadiness(dir).Pending(st.PID) {
+		return false, "not ready yet (no newline on its notification-fd)"
 	}
 	if age := time.Since(st.Since.Time()); age < settle {
 		return false, "up for only " + age.Truncate(time.Millisecond).String()

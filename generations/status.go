@@ -23,6 +23,20 @@ type ServiceStatus struct {
 	// store entry than the current generation's: it still runs an older
 	// definition and needs a restart.
 	Debt string `json:"debt,omitempty"`
+	// Starting is set while the process has not signalled readiness on
+	// its notification-fd (supervise/ready).
+	Starting bool `json:"starting,omitempty"`
+	// NextStart is set while the supervisor waits to start the service
+	// again under its restart backoff (supervise/backoff), Backoff being
+	// the length of that wait.
+	NextStart time.Time     `json:"next_start,omitempty"`
+	Backoff   time.Duration `json:"backoff,omitempty"`
+	// Cgroup is the service's cgroup, where its supervisor gave it one,
+	// with the memory (bytes) and the number of tasks it holds; -1 for
+	// what the kernel does not say.
+	Cgroup string `json:"cgroup,omitempty"`
+	Memory int64  `json:"memory,omitempty"`
+	Tasks  int64  `json:"tasks,omitempty"`
 }
 
 // Status is the state of the current generation's running services.
@@ -73,6 +87,13 @@ func (g *Root) Status() (*Status, error) {
 			ss.Paused = s.Paused
 			if s.PID != 0 {
 				ss.Debt = g.restartDebt(dir, s.PID)
+			}
+			ss.Starting = s.State == supervise.StateRun && supervise.ReadReadiness(dir).Pending(s.PID)
+			if u, ok := supervise.ReadCgroupUsage(dir); ok {
+				ss.Cgroup, ss.Memory, ss.Tasks = u.Path, u.Memory, u.Tasks
+			}
+			if p, ok := supervise.ReadBackoff(dir); ok && s.State == supervise.StateDown && s.Want == supervise.WantUp {
+				ss.NextStart, ss.Backoff = p.Due, p.Delay
 			}
 		}
 		st.Services = append(st.Services, ss)

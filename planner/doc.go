@@ -24,8 +24,8 @@
 // services through $SVDIR, by default ROOT/service reached relative to the
 // store entry (../../../../../service), never a fixed path, so the same tree
 // works under any --root. depends_on is the runit idiom: ./run checks
-// each dependency with `sv -w 5 check` and exits when one is not up, and
-// runsv runs it again a second later.
+// each dependency with `sv -w 5 check` and exits when one is not running
+// and ready ("ok: run:"), and runsv runs it again a second later.
 //
 // A command service's run is `exec chpst [-e ./env] [-u U[:G]] [-n N]
 // [limits] PROG ARGS…`. A run script is written as given (a #!/bin/sh line

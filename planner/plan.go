@@ -7,6 +7,7 @@ import (
 
 	"sysconf/config"
 	"sysconf/generations"
+	"sysconf/runit/supervise"
 )
 
 // Plan turns sys into a manifest. It needs nothing but sys, reads no clock,
@@ -103,6 +104,22 @@ func ServiceIn(s *config.Service, l generations.Layout) generations.Service {
 	}
 	if s.StopSignal != "" && s.StopSignal != config.DefaultStopSignal {
 		file("down-signal", 0o644, []byte(s.StopSignal+"\n"))
+	}
+	// Beyond runit (docs/runsv.md): the descriptor of the readiness
+	// newline (s6's file), and the restart backoff (ours).
+	if s.NotificationFD > 0 {
+		file(supervise.NotificationFDFile, 0o644, []byte(strconv.Itoa(s.NotificationFD)+"\n"))
+	}
+	if r := s.Restart; r != nil {
+		file(supervise.RestartBackoffFile, 0o644, []byte(supervise.Backoff{Delay: r.Delay, MaxDelay: r.MaxDelay, ResetAfter: r.ResetAfter}.Line()))
+	}
+	for _, lim := range []struct {
+		name string
+		v    *int64
+	}{{"memory.max", s.Limits.MemoryMax}, {"pids.max", s.Limits.PidsMax}, {"cpu.weight", s.Limits.CPUWeight}} {
+		if lim.v != nil {
+			file(supervise.CgroupLimitsDir+"/"+lim.name, 0o644, []byte(strconv.FormatInt(*lim.v, 10)+"\n"))
+		}
 	}
 	if s.Log != nil {
 		file("log/config", 0o644, logConfig(s))

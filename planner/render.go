@@ -120,8 +120,11 @@ func runScript(s *config.Service, prog []string, l generations.Layout) []byte {
 	if s.Log != nil {
 		b.WriteString("exec 2>&1\n")
 	}
+	// sv check also passes a dependency that has no process (runit's
+	// rule), such as one whose supervisor has not started it yet: only
+	// "ok: run:", running and ready, lets the service start.
 	for _, d := range s.DependsOn {
-		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%s%s}\"/%s >/dev/null || { echo %s >&2; exit 1; }\n", serviceUp(l), l.Service, quote(d), quote(s.Name+": waiting for "+d))
+		fmt.Fprintf(&b, "sv -w 5 check \"${SVDIR:-%s%s}\"/%s | grep -q '^ok: run: ' || { echo %s >&2; exit 1; }\n", serviceUp(l), l.Service, quote(d), quote(s.Name+": waiting for "+d))
 	}
 	envDir := "./env"
 	if s.Chdir != "" {

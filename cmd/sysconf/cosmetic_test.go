@@ -167,6 +167,13 @@ func servicePIDs(t *testing.T, root string) map[string]int {
 			if err != nil || st.State != supervise.StateRun || st.PID == 0 {
 				return fmt.Sprintf("%s not running: %v %+v", n, err, st)
 			}
+			// A worker started before web's supervisor (or before web
+			// itself) exits at its depends_on check and runs again a
+			// second later: only an instance older than that is the one
+			// that stays.
+			if age := time.Since(st.Since.Time()); age < 1100*time.Millisecond {
+				return fmt.Sprintf("%s running for only %v", n, age)
+			}
 			pids[n] = st.PID
 		}
 		return ""

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sysconf/generations"
+	"sysconf/runit/supervise"
 )
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -85,6 +86,15 @@ func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
 		if s.Paused {
 			note = "paused"
 		}
+		if s.Starting {
+			note = "starting, not ready yet"
+		}
+		if s.Cgroup != "" && s.State != "down" {
+			note = join(note, usage(s.Memory, s.Tasks))
+		}
+		if !s.NextStart.IsZero() {
+			note = fmt.Sprintf("backoff %v, next start in %v", s.Backoff, max(s.NextStart.Sub(now), 0).Truncate(time.Millisecond))
+		}
 		if s.Debt != "" {
 			note = "restart debt: runs " + filepath.Base(s.Debt)
 		}
@@ -94,5 +104,41 @@ func (a *app) status(asJSON bool, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, pid, up, origin, note)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if st.Supervised && !anyCgroup(st.Services) {
+		fmt.Fprintln(stderr, "note: no service has a cgroup (they need cgroup v2 with "+supervise.CgroupMount+"/"+supervise.CgroupSubtree+"): each is contained by its process group only")
+	}
+	return nil
+}
+
+// usage is a cgroup's memory and task count for status's NOTE.
+func usage(mem, tasks int64) string {
+	m, n := "memory ?", "? tasks"
+	if mem >= 0 {
+		m = fmt.Sprintf("memory %.1fMiB", float64(mem)/(1<<20))
+	}
+	if tasks == 1 {
+		n = "1 task"
+	} else if tasks >= 0 {
+		n = fmt.Sprintf("%d tasks", tasks)
+	}
+	return m + ", " + n
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func anyCgroup(ss []generations.ServiceStatus) bool {
+	for _, s := range ss {
+		if s.Cgroup != "" {
+			return true
+		}
+	}
+	return false
 }

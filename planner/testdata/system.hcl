@@ -11,12 +11,21 @@ service "postgresql" {
     open_files = 4096
     memory     = "512MB"
     stack      = "8MB"
+    memory_max = "1GiB"
+    pids_max   = 200
+    cpu_weight = 200
   }
   check  = "pg_isready -q -p ${var.pg_port}"
   finish = "sv -v i pg_shm"
   # PostgreSQL's fast shutdown, with time for its checkpoint.
   stop_signal  = "INT"
   stop_timeout = "1m"
+  # Ready once it writes a newline on descriptor 3; restarts back off.
+  notification_fd = 3
+  restart {
+    delay     = "200ms"
+    max_delay = "1m"
+  }
   log {
     size    = "10MB"
     keep    = 10

@@ -80,6 +80,7 @@ func (s *Supervisor) finishAdopt(v *svc) {
 	}
 	v.done = done
 	v.adopt = 0
+	s.inheritReadiness(v)
 }
 
 // adoptPipe makes the log pipe the one the adopted processes share, when

@@ -1,6 +1,7 @@
 package runsv
 
 import (
+	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -26,7 +27,9 @@ func forkFailed(err error) bool {
 // startProc is runit's startservice (§2.5): ./finish CODE STATUS when v is
 // in state finish, else control/u then ./run (or log/run).
 func (s *Supervisor) startProc(v *svc) {
+	s.unpause(v)
 	var argv []string
+	nfd := 0
 	if v.state == supervise.StateFinish {
 		argv = finishArgv(v.wstat)
 	} else {
@@ -35,6 +38,7 @@ func (s *Supervisor) startProc(v *svc) {
 		// Only read to warn early of a bad file: stop reads it again,
 		// as the directory may change in between.
 		s.readStopConfig(v)
+		nfd = s.notificationFD(v)
 	}
 	if v.done != nil {
 		s.stop(v) // runit: "should never happen" (u after k before the reap)
@@ -62,6 +66,20 @@ func (s *Supervisor) startProc(v *svc) {
 	// escalate kills whole (stop.go); runit's runsv leaves its children
 	// in its own.
 	sys := &syscall.SysProcAttr{Setsid: s.ownSession(v)}
+	if cg := s.enterCgroup(v, v.state != supervise.StateFinish && !v.islog); cg >= 0 {
+		defer unix.Close(cg)
+		sys.UseCgroupFD, sys.CgroupFD = true, cg
+	}
+	var notify *os.File
+	notifyW := -1
+	if nfd > 0 && setupErr == "" {
+		notify, notifyW = s.notifyPipe(v, nfd, &files)
+	}
+	if notify == nil && v.state != supervise.StateFinish {
+		// Whatever process the ready file names, it is not the one
+		// about to start, which is ready when it runs.
+		unix.Unlinkat(s.dirfd, v.file(supervise.ReadyFile), 0)
+	}
 	var pid int
 	var done <-chan syscall.WaitStatus
 	for setupErr == "" {
@@ -69,6 +87,12 @@ func (s *Supervisor) startProc(v *svc) {
 		pid, done, err = s.cfg.Reaper.Start(argv[0], argv, &syscall.ProcAttr{Dir: dir, Env: s.cfg.Env, Files: files, Sys: sys})
 		if err == nil {
 			break
+		}
+		if sys.UseCgroupFD {
+			s.warn("unable to start "+v.prefix+argv[0]+" in cgroup "+v.cgroup+", starting without", err)
+			sys.UseCgroupFD, v.cgroup = false, ""
+			unix.Unlinkat(s.dirfd, v.file(supervise.CgroupFile), 0)
+			continue
 		}
 		if forkFailed(err) {
 			s.warn("unable to fork, sleeping", err)
@@ -83,6 +107,9 @@ func (s *Supervisor) startProc(v *svc) {
 	if setupErr != "" {
 		s.fatalChild(setupErr, syscall.EBADF)
 	}
+	if notifyW >= 0 {
+		unix.Close(notifyW)
+	}
 	if done == nil {
 		// The child "exited 111" at once: the next iteration reaps it.
 		c := make(chan syscall.WaitStatus, 1)
@@ -92,6 +119,14 @@ func (s *Supervisor) startProc(v *svc) {
 	if v.state != supervise.StateFinish {
 		v.start = time.Now()
 		v.state = supervise.StateRun
+		s.closeNotify(v)
+		if notify != nil && pid != 0 {
+			s.markStarting(v, pid)
+			v.notify = notify
+			go s.watchReady(v, pid, notify)
+		} else if notify != nil {
+			notify.Close()
+		}
 	}
 	v.pid = pid
 	v.done = done

@@ -102,6 +102,9 @@ func (s *Supervisor) ctrl(v *svc, c byte) {
 		// Wanted up again before it stopped: the process keeps running,
 		// as with runit, and is not killed.
 		s.disarm(v)
+	} else {
+		// Not to be started again: no wait for a start either.
+		s.unpause(v)
 	}
 	if eff.update {
 		s.update(v)

@@ -42,6 +42,16 @@
 // timeout-kill milliseconds later, SIGKILL to its process group. The
 // files are s6-supervise's; see docs/runsv.md.
 //
+// Beyond runit: a service whose directory has s6's notification-fd file
+// gets a pipe as that descriptor; the newline it writes there marks it
+// ready in supervise/ready, which sv -w up and sysconf read. A
+// restart-backoff file replaces runit's blocking one-second restart delay
+// by a growing one that leaves commands answered, recorded in
+// supervise/backoff. Where the machine made /sys/fs/cgroup/sysconf (cgroup
+// v2), each service runs in a cgroup of its own with the limits of its
+// cgroup/ folder, and a stop that escalates kills the cgroup whole
+// (supervise/cgroup names it). See docs/runsv.md.
+//
 // # Exit codes
 //
 //	0    told to exit (sv exit, SIGTERM) and done
@@ -63,6 +73,7 @@
 // Files: supervisor.go (Config, Open: startup), status.go (the supervise/
 // files), loop.go (Run: the state machine), ctrl.go (the command bytes),
 // stop.go (bounded stops), child.go (starting ./run, ./finish, log/run and
-// control hooks), adopt.go (adoption), handoff.go (handover), main.go (the
-// command).
+// control hooks), adopt.go (adoption), handoff.go (handover), ready.go
+// (readiness), backoff.go (restart backoff), cgroup.go (containment),
+// main.go (the command).
 package runsv

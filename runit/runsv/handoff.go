@@ -105,6 +105,7 @@ func (s *Supervisor) claim() bool {
 		v.state, v.want, v.paused, v.term = old.state, old.want, old.paused, old.term
 		v.pid, v.done, v.start, v.wstat = old.pid, old.done, old.start, old.wstat
 		v.adopt = 0
+		s.inheritReadiness(v)
 	}
 	if o.main != nil {
 		inherit(s.main, o.main)

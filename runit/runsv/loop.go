@@ -31,10 +31,10 @@ func (s *Supervisor) Run() (code int) {
 		go s.readCommands(s.log.ctl, logc)
 	}
 	for {
-		if s.log != nil && s.log.done == nil && s.log.want == supervise.WantUp {
+		if s.log != nil && s.log.done == nil && s.log.want == supervise.WantUp && !s.log.waiting() {
 			s.startProc(s.log)
 		}
-		if s.main.done == nil && (s.main.want == supervise.WantUp || s.main.state == supervise.StateFinish) {
+		if s.main.done == nil && (s.main.want == supervise.WantUp && !s.main.waiting() || s.main.state == supervise.StateFinish) {
 			s.startProc(s.main)
 		}
 
@@ -58,6 +58,12 @@ func (s *Supervisor) Run() (code int) {
 			mainKill = true
 		case <-s.log.killC():
 			logKill = true
+		case m := <-s.readyc:
+			s.ready(m)
+		case <-s.main.backoffC():
+			s.unpause(s.main)
+		case <-s.log.backoffC():
+			s.unpause(s.log)
 		}
 		if mainWS == nil {
 			mainWS = poll(s.main.done)
@@ -172,6 +178,7 @@ func (s *Supervisor) readCommands(f *os.File, c chan<- byte) {
 // reaped is §2.6: v's process has exited with ws.
 func (s *Supervisor) reaped(v *svc, ws syscall.WaitStatus) {
 	s.disarm(v)
+	s.closeNotify(v)
 	v.done = nil
 	v.pid = 0
 	s.pidChanged = true

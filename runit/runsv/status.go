@@ -70,10 +70,22 @@ func (s *Supervisor) status(v *svc) supervise.Status {
 // and with it a sysconf switch, whose next definition of the service
 // waits for the old supervisor to be gone. (The log service is told to
 // exit once the main service is down.)
+//
+// A restart-backoff file replaces the second by a wait that does not
+// block (backoff.go), recorded before the status says down.
 func (s *Supervisor) stopped(v *svc) {
 	v.state = supervise.StateDown
+	ran := time.Since(v.start)
 	deadline := v.start.Add(time.Second)
 	v.start = time.Now()
+	if v.want == supervise.WantUp {
+		if b, ok := s.restartBackoff(v); ok {
+			s.pause(v, b, ran)
+			s.update(v)
+			return
+		}
+	}
+	v.backoff = 0
 	s.update(v)
 	if v.start.Before(deadline) && v.want != supervise.WantExit {
 		time.Sleep(time.Second)

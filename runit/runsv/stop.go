@@ -151,6 +151,7 @@ func (s *Supervisor) escalate(v *svc) {
 	}
 	s.warnx("./" + v.prefix + "run still running " + after.String() + " after the stop signal: killing process group " + strconv.Itoa(pid))
 	s.cfg.Reaper.KillGroup(pid)
+	s.killCgroup(v)
 }
 
 // ownSession tells whether v's processes start in a session and process

@@ -54,9 +54,14 @@ func stubbornService(t *testing.T, files map[string]string) (string, *testenv.Pr
 	p := startRunsv(t, testenv.Tool(t, "runsv"), s)
 	run := waitFile(t, filepath.Join(s, "ready"))
 	child := waitFile(t, filepath.Join(s, "child"))
-	if got := servicePID(t, s); got != run {
-		t.Fatalf("supervise/status names pid %d, ./run is %d", got, run)
-	}
+	// runsv writes the status after the fork returns, while ./run may
+	// already have written its files.
+	testenv.Eventually(t, 5*time.Second, func() string {
+		if got := servicePID(t, s); got != run {
+			return "supervise/status names pid " + strconv.Itoa(got) + ", ./run is " + strconv.Itoa(run)
+		}
+		return ""
+	})
 	return s, p, run, child
 }
 

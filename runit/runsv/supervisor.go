@@ -44,11 +44,19 @@ type svc struct {
 	ctl    *os.File // supervise/control, read through Go's poller
 	ok     int      // supervise/ok, held open for reading, never read
 	adopt  int      // pid to adopt at the end of Open, 0 if none
+	notify *os.File // read end of the notification pipe until ready (ready.go)
 
 	// The countdown to the SIGKILL of a process told to stop (stop.go).
 	killTimer *time.Timer
 	killPID   int           // the process it is for
 	killAfter time.Duration // how long it runs
+
+	// The wait before the next start under a restart-backoff file
+	// (backoff.go): the timer, nil when none runs, and the last wait.
+	backoffTimer *time.Timer
+	backoff      time.Duration
+
+	cgroup string // the cgroup of the current process, "" when none (cgroup.go)
 }
 
 // dir is v's directory relative to the service directory: "" or "log".
@@ -70,8 +78,10 @@ type Supervisor struct {
 	pipe       [2]int
 	pidChanged bool     // shared by both services, as in runit (§1.4)
 	claimed    *handoff // what Open took over from a supervisor that handed over
+	cgroupBase string   // the sysconf cgroup subtree, "" when services run without cgroups
 
 	exitc     chan struct{} // SIGTERM: Exit sends without blocking
+	readyc    chan readyMsg // newlines from notification pipes (ready.go)
 	quit      chan struct{} // closed when Run returns, stops the readers
 	releaseMu sync.Once
 }
@@ -106,6 +116,7 @@ func Open(cfg Config) (_ *Supervisor, err error) {
 		pipe:       [2]int{-1, -1},
 		pidChanged: true,
 		exitc:      make(chan struct{}, 1),
+		readyc:     make(chan readyMsg),
 		quit:       make(chan struct{}),
 	}
 	s.main = &svc{want: supervise.WantUp, start: time.Now(), lock: -1, ok: -1}
@@ -122,6 +133,7 @@ func Open(cfg Config) (_ *Supervisor, err error) {
 	}
 	s.dirfd = fd
 	s.procDir = fmt.Sprintf("/proc/self/fd/%d", fd)
+	s.cgroupBase = cgroupBase()
 	var st unix.Stat_t
 	if unix.Stat(s.procDir, &st) != nil {
 		s.procDir = cfg.Dir // no /proc: children get the path
@@ -345,6 +357,7 @@ func (s *Supervisor) release() {
 			if v.ctl != nil {
 				v.ctl.Close()
 			}
+			s.closeNotify(v)
 			closeFD(&v.ok)
 		}
 		closeFD(&s.pipe[0])

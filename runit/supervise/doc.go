@@ -10,8 +10,12 @@
 // a supervisor through the ok and control FIFOs (client.go: Probe,
 // ReadStatus, ReadRecordAt, SendAt). It also owns the s6-style files a
 // supervisor reads in a service directory to bound a stop
-// (TimeoutKillFile, DownSignalFile) and their formats. It does not
-// supervise anything: the state machine lives in runit/runsv.
+// (TimeoutKillFile, DownSignalFile) and their formats, and sysconf's
+// additions beside status (docs/runsv.md): readiness (readiness.go:
+// NotificationFDFile, ReadyFile, ReadReadiness), restart backoff
+// (backoff.go: RestartBackoffFile, BackoffFile, ReadBackoff) and
+// containment (cgroup.go: CgroupLimitsDir, CgroupFile, ReadCgroupUsage).
+// It does not supervise anything: the state machine lives in runit/runsv.
 //
 // Start with Status; the contract is spec/runit.md §1.
 package supervise

@@ -18,6 +18,16 @@ const (
 	// directory for a new one linking the same supervise directory, and
 	// removes it after. runit's runsv ignores it.
 	HandoverFile = "handover"
+
+	// ReadyFile is sysconf's own: written beside status by our
+	// supervisors for a service with a NotificationFDFile, it says
+	// whether the process named in it has signalled readiness (see
+	// readiness.go). runit's runsv never writes it.
+	ReadyFile = "ready"
+	// BackoffFile is sysconf's own: present while our supervisor waits
+	// to start a service again after a RestartBackoffFile delay, it says
+	// when the next start is due (see backoff.go).
+	BackoffFile = "backoff"
 )
 
 // newSuffix names the file a state file is written to before it is
@@ -42,6 +52,15 @@ const (
 	// that must not lead a process group (`exec setsid getty`, which
 	// forks into the background when it already leads one).
 	NoSetsidFile = "nosetsid"
+	// NotificationFDFile holds a descriptor number, as s6's: the service
+	// writes a newline to that descriptor when it is ready to serve.
+	NotificationFDFile = "notification-fd"
+	// RestartBackoffFile is sysconf's own (s6 has none): three decimal
+	// numbers of milliseconds, the first restart delay, the largest and
+	// how long a process must run for the delay to go back to the first
+	// (see backoff.go). Absent: runit's one second after a run under one
+	// second.
+	RestartBackoffFile = "restart-backoff"
 )
 
 // Path returns the path of file name in the supervise directory of the

@@ -56,6 +56,14 @@
 // exit 0 for a service to count as up; it runs with standard output closed,
 // and one that cannot be executed counts as passing.
 //
+// Beyond runit: sv also reads a pending service again as soon as its
+// supervise directory changes (inotify; runit's runsv and ours rename
+// their state files into place), so it returns within milliseconds of the
+// change; ./check still runs, and timeouts still fall, only on the 420 ms
+// rounds. A process that our supervisor records as not yet ready
+// (supervise/ready, for a service with a notification-fd file) is not up
+// for up, start, check and restart. See docs/runsv.md.
+//
 // The status line is
 //
 //	STATE: NAME: [(pid PID) ]SECONDSs[, normally down|, normally up][, paused][, want up|, want down][, got TERM]

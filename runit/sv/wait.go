@@ -3,14 +3,23 @@ package sv
 import (
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"sysconf/runit/supervise"
 )
 
-// waitFor is phase 2 (spec §4.5): every 420 ms it resolves each pending
-// service again, reads its status and evaluates the command's checks,
-// printing "ok: " and the status line once they pass, or "timeout: " /
-// "kill: " once the wait time has passed.
+// waitFor is phase 2 (spec §4.5): it resolves each pending service again,
+// reads its status and evaluates the command's checks, printing "ok: " and
+// the status line once they pass, or "timeout: " / "kill: " once the wait
+// time has passed. runit does so every 420 ms; we do so also as soon as a
+// pending service's supervise directory changes (notify.go), so that sv
+// returns within milliseconds of the change, and keep the 420 ms rounds
+// for what no event announces (a ./check that starts passing).
 func (s *run) waitFor(services []string, pending []bool) {
+	w := newWatcher()
+	defer w.close()
+	next := s.start.Add(pollInterval)
+	tick := true // a round of runit's; false: a round woken by an event
 	for {
 		s.openServices()
 		elapsed := s.now.Sub(s.start).Seconds()
@@ -26,13 +35,24 @@ func (s *run) waitFor(services []string, pending []bool) {
 				pending[i] = false
 				continue
 			}
+			// Watched before the check: a change right after it still
+			// wakes the wait.
+			w.add(d.path)
+			// An event round only looks for success, and only where no
+			// ./check runs: runit's rounds alone run ./check and time
+			// out, so that both happen as often and when runit's do.
+			if !tick && s.hasCheck(d) {
+				done = false
+				d.close()
+				continue
+			}
 			if s.check(d, s.cmd.bytes) != 0 {
 				pending[i] = false
 				d.close()
 				continue
 			}
 			done = false
-			if elapsed > float64(s.wait) {
+			if tick && elapsed > float64(s.wait) {
 				if s.cmd.kill {
 					s.out = append(s.out, "kill: "...)
 				} else {
@@ -60,9 +80,19 @@ func (s *run) waitFor(services []string, pending []bool) {
 			return
 		}
 		s.sync()
-		time.Sleep(pollInterval)
+		if tick {
+			next = time.Now().Add(pollInterval)
+		}
+		tick = !w.wait(time.Until(next))
 		s.now = time.Now()
 	}
+}
+
+// hasCheck tells whether the service in d has a ./check (sv runs it while
+// waiting for up).
+func (s *run) hasCheck(d dir) bool {
+	var st unix.Stat_t
+	return unix.Fstatat(d.fd, "check", &st, 0) == nil
 }
 
 // check evaluates the check characters in checks against the service in dir
@@ -89,7 +119,7 @@ func (s *run) check(d dir, checks string) int {
 		case 'x':
 			return 0
 		case 'u':
-			if !running || st.State != supervise.StateRun || !s.checkScript(d) {
+			if !running || st.State != supervise.StateRun || !s.ready(d, st.PID) || !s.checkScript(d) {
 				return 0
 			}
 		case 'd':
@@ -99,7 +129,7 @@ func (s *run) check(d dir, checks string) int {
 		case 'C':
 			// Debian's 2.1.2: a service without a process passes;
 			// state and want are not looked at.
-			if running && !s.checkScript(d) {
+			if running && (!s.ready(d, st.PID) || !s.checkScript(d)) {
 				return 0
 			}
 		case 't', 'k':
@@ -130,4 +160,11 @@ func (s *run) check(d dir, checks string) int {
 	s.out = append(s.out, '\n')
 	s.flush()
 	return 1
+}
+
+// ready tells whether process pid of the service in d has signalled
+// readiness, or need not (runit/supervise: readiness.go): a process counts
+// as ready when it runs unless our supervisor wrote that it is starting.
+func (s *run) ready(d dir, pid int) bool {
+	return !supervise.ReadReadinessAt(d.fd, "").Pending(pid)
 }

@@ -24,6 +24,12 @@ service "web" {
 
   log { # ERROR: Conflicting file blocks
   }
+
+  notification_fd = 3 # ERROR: Conflicting file blocks
+
+  restart { # ERROR: Conflicting file blocks
+    delay = "1s"
+  }
 }
 
 service "noruns" { # ERROR: Missing run file

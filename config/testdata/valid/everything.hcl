@@ -42,6 +42,9 @@ service "web" {
     file_size   = "1GiB"
     core        = 0
     cpu_seconds = "1h"
+    memory_max  = "256MB"
+    pids_max    = 64
+    cpu_weight  = 50
   }
   log {
     dir        = "/var/log/web"
