@@ -116,6 +116,12 @@ func TestPostgresqlWithPgShm(t *testing.T) {
 	}
 	t.Logf("FIGURE apply until the replica answers (initdb, seed, start): %v", took.Round(time.Millisecond))
 	primaryPID, replicaPID := m.pid("db.postgresql"), m.pid("shm.pg_shm")
+	// Both said they were ready on their notification descriptor.
+	for svc, pid := range map[string]int{"db.postgresql": primaryPID, "shm.pg_shm": replicaPID} {
+		if out, _, _ := m.try("cat", "/service/"+svc+"/supervise/ready"); out != fmt.Sprintf("ready %d\n", pid) {
+			t.Errorf("%s: supervise/ready = %q, want ready %d", svc, out, pid)
+		}
+	}
 
 	// The replica's data folder is a tmpfs of 160 MiB owned by postgres.
 	m.tmpfs("/dev/shm/pg_shm", "163840k")

@@ -94,8 +94,8 @@ locals {
 }
 
 service "pg_shm" {
-  depends_on   = [var.primary.service.postgresql]
-  run          = <<-EOT
+  depends_on      = [var.primary.service.postgresql]
+  run             = <<-EOT
     #!/bin/sh
     exec 2>&1
     set -e
@@ -187,15 +187,27 @@ service "pg_shm" {
           exit 0
         fi
       done
-    ) &
-    exec chpst -u "$u" "$bin/postgres" -D "$data" ${local.opts}
+    ) 3>&- &
+    # Readiness (notification_fd): a newline on descriptor 3 once the
+    # replica accepts connections.
+    if { true >&3; } 2>/dev/null; then
+      (
+        until as_pg "$bin/pg_isready" -q -h '${local.p.socket_dir}' -p ${var.port}; do
+          kill -0 $pm 2>/dev/null || exit 0
+          sleep 0.1
+        done
+        echo >&3
+      ) &
+    fi
+    exec chpst -u "$u" "$bin/postgres" -D "$data" ${local.opts} 3>&-
   EOT
-  check        = <<-EOT
+  notification_fd = 3
+  check           = <<-EOT
     ${local.p.find_bin}
     exec chpst -u '${local.p.user}' "$(find_bin '${var.dir}/data')/pg_isready" -q -h '${local.p.socket_dir}' -p ${var.port}
   EOT
-  stop_signal  = "INT"
-  stop_timeout = "1m"
+  stop_signal     = "INT"
+  stop_timeout    = "1m"
   log {}
 }
 

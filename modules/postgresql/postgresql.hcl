@@ -6,8 +6,9 @@
 #   }
 #
 # gives the service db.postgresql. On its first start it runs initdb
-# (local connections: peer; TCP: scram-sha-256), and it is up once
-# pg_isready says the server accepts connections. It stops with SIGINT,
+# (local connections: peer; TCP: scram-sha-256), and it is ready once
+# pg_isready says the server accepts connections (notification_fd and
+# check alike). It stops with SIGINT,
 # PostgreSQL's fast shutdown, and logs through svlogd. module.db is what a
 # replica needs (module pg_shm takes it as its primary);
 # module.db.service.postgresql is the server's service name.
@@ -96,7 +97,7 @@ locals {
 }
 
 service "postgresql" {
-  run          = <<-EOT
+  run             = <<-EOT
     #!/bin/sh
     exec 2>&1
     set -e
@@ -141,14 +142,28 @@ service "postgresql" {
     as_pg sh -c 'cat > "$1.new" && mv -f "$1.new" "$1"' - "$data/sysconf.conf" <<'CONF'
     # Written by sysconf at every start of the service; edit the description.
     ${local.conf}CONF
-    exec chpst -u '${var.user}' "$bin/postgres" -D "$data"
+    # Readiness (notification_fd): a newline on descriptor 3 once
+    # pg_isready says the server accepts connections. The poller gives up
+    # when the server is gone; the server itself does not get the pipe.
+    pm=$$
+    if { true >&3; } 2>/dev/null; then
+      (
+        until as_pg "$bin/pg_isready" -q -h '${var.socket_dir}' -p ${var.port}; do
+          kill -0 $pm 2>/dev/null || exit 0
+          sleep 0.1
+        done
+        echo >&3
+      ) &
+    fi
+    exec chpst -u '${var.user}' "$bin/postgres" -D "$data" 3>&-
   EOT
-  check        = <<-EOT
+  notification_fd = 3
+  check           = <<-EOT
     ${local.find_bin}
     exec chpst -u '${var.user}' "$(find_bin '${var.data_dir}')/pg_isready" -q -h '${var.socket_dir}' -p ${var.port}
   EOT
-  stop_signal  = "INT"
-  stop_timeout = "1m"
+  stop_signal     = "INT"
+  stop_timeout    = "1m"
   limits {
     open_files = 4096
   }
