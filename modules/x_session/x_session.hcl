@@ -73,6 +73,13 @@ service "xinit" {
     exec chpst -u "$u" env HOME="$home" USER="$u" LOGNAME="$u" \
       xinit /bin/sh "$rc" -- '${var.server[0]}' '${var.display}' ${local.server_args}
   EOT
+  # A session the user ends starts again a second later; an X server that
+  # cannot start is tried again less and less often, up to every 30 s.
+  restart {
+    delay       = "1s"
+    max_delay   = "30s"
+    reset_after = "30s"
+  }
   log {}
 }
 
