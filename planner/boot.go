@@ -90,6 +90,14 @@ mkdir -p /dev/pts /dev/shm
 mounted /dev/pts || mount -t devpts -o nosuid,noexec,gid=5,mode=0620 devpts /dev/pts
 mounted /run || mount -t tmpfs -o nosuid,nodev,mode=0755 run /run
 
+# cgroup v2 and the subtree in which our supervisors give each service a
+# cgroup of its own (containment, docs/runsv.md). A kernel without cgroup
+# v2 boots as well, without containment.
+if [ -d /sys/fs/cgroup ]; then
+	mounted /sys/fs/cgroup || mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup 2>/dev/null
+	mkdir -p /sys/fs/cgroup/sysconf 2>/dev/null
+fi
+
 # The root file system read-write (kernels usually mount it read-only
 # for fsck), then what /etc/fstab lists.
 if grep -q '^[^ ]* / [^ ]* ro[, ]' /proc/mounts; then

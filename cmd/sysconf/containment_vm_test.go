@@ -6,19 +6,12 @@ import (
 	"testing"
 )
 
-// cgroupBoot makes the VM's stage 1 mount cgroup v2 and create the sysconf
-// subtree (what turns containment on), and declares a service whose
+// cgroupBoot relies on the generated stage 1 to mount cgroup v2 and create
+// the sysconf subtree (what turns containment on), and declares a service whose
 // escaper leaves its process group and session, and a test, typed on the
 // console once every service runs, that reads the cgroups, stops the
 // service and powers off.
 const cgroupBoot = `
-boot {
-  stage1 = [
-    "mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup",
-    "mkdir /sys/fs/cgroup/sysconf",
-  ]
-}
-
 service "contained" {
   stop_timeout = "1s"
   limits {

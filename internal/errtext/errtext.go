@@ -13,13 +13,14 @@ import (
 // errno runit does not name, and err.Error() when err carries no errno at all.
 func Text(err error) string {
 	if err == nil {
-		return texts[0]
+		t, _ := text(0)
+		return t
 	}
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {
 		return err.Error()
 	}
-	if t, ok := texts[errno]; ok {
+	if t, ok := text(errno); ok {
 		return t
 	}
 	return "unknown error"

@@ -14,7 +14,7 @@ import (
 // unpackDebianRunit fetches Debian's runit and runit-init packages with
 // apt-get download and unpacks them with dpkg -x into a temp folder (never
 // installing runit-init on the host).
-func unpackDebianRunit(b *testing.B) string {
+func unpackDebianRunit(b testing.TB) string {
 	b.Helper()
 	dl := b.TempDir()
 	deb := filepath.Join(dl, "root")

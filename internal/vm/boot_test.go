@@ -214,3 +214,64 @@ func TestBoot(t *testing.T) {
 		t.Logf("console:\n%s", res.console)
 	}
 }
+
+// TestBootDebianInitStage3 is runsvdir's contract under Debian's own
+// runit-init: at shutdown runit sends SIGTERM to stage 2 (our runsvdir,
+// which hosts the supervisors itself) and waits for it to exit; then stage
+// 3's sv (ours) finds every supervisor in the successor host, force-stops
+// the services and tells the supervisors to exit, and the successor leaves.
+func TestBootDebianInitStage3(t *testing.T) {
+	qemu, kernel, busybox := requireVM(t)
+	deb := unpackDebianRunit(t)
+	dir := tree(t, 5, "/bin:/sbin:/usr/bin", watchSv)
+	testenv.WriteScript(t, filepath.Join(dir, "etc/runit/3"), `PATH=/bin:/sbin:/usr/bin
+export PATH
+echo "STAGE3-RUNSVDIR $(ps | grep -c '[r]unsvdir -P')"
+sv force-stop /service/s* 2>&1
+sv exit /service/* 2>&1
+i=0
+while ps | grep -q '[r]unsvdir-host' && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+echo "STAGE3-HOSTS $(ps | grep -c '[r]unsvdir-host')"
+echo "LOG $(cat /run/log/s1/current)"
+echo STAGE3-DONE
+sync
+`)
+	img := Image{Trees: []string{dir}}
+	debianRunit(t, &img, deb, busybox)
+	img.Files["bin/runit"] = testenv.Tool(t, "runit")
+	for _, n := range []string{"runsvdir", "runsv", "sv", "svlogd", "chpst"} {
+		img.Links["bin/"+n] = "runit"
+	}
+	res := boot(t, qemu, kernel, img, 120*time.Second)
+	if t.Failed() {
+		return
+	}
+	console := res.console
+	for _, want := range []string{
+		"ALL-SERVICES-UP ",
+		"- runit: leave stage: /etc/runit/2",
+		"- runit: enter stage: /etc/runit/3",
+		"STAGE3-RUNSVDIR 0",
+		"ok: down: /service/s1: ",
+		"ok: down: /service/s5: ",
+		"STAGE3-HOSTS 0",
+		" s1 up",
+		"STAGE3-DONE",
+		"- runit: leave stage: /etc/runit/3",
+	} {
+		i := strings.Index(console, want)
+		if i < 0 {
+			t.Errorf("console lacks %q (in order)", want)
+			continue
+		}
+		console = console[i+len(want):]
+	}
+	for _, bad := range []string{"fail: ", "unable to open supervise/ok", "runsv not running"} {
+		if strings.Contains(res.console, bad) {
+			t.Errorf("console has %q", bad)
+		}
+	}
+	if t.Failed() {
+		t.Logf("console:\n%s", res.console)
+	}
+}

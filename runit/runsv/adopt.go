@@ -27,6 +27,9 @@ func (s *Supervisor) checkAdopt(v *svc) {
 		return
 	}
 	st := rec.Status()
+	if s.cfg.InheritWant && (st.Want == supervise.WantUp || st.Want == supervise.WantDown) {
+		v.want = st.Want
+	}
 	if st.State != supervise.StateRun && st.State != supervise.StateFinish || st.PID <= 1 || st.PID == os.Getpid() {
 		return
 	}

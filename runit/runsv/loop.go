@@ -106,7 +106,7 @@ func (s *Supervisor) Run() (code int) {
 			default:
 			}
 		}
-		if term && s.handOver() {
+		if term && (s.detach.Load() || s.handOver()) {
 			return 0
 		}
 		if term {

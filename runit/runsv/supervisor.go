@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,6 +27,10 @@ type Config struct {
 	Reaper   *reaper.Reaper // the process's single reaper; every child is started through it
 	Env      []string       // environment for ./run, ./finish, control hooks, log/run
 	Handoffs *Handoffs      // the process's handoffs (runsvdir's host); nil for a standalone runsv
+	// InheritWant takes the wanted state (up or down) from the existing
+	// supervise/status, as written by a supervisor that detached (Detach):
+	// its successor keeps a service that sv took down, down.
+	InheritWant bool
 }
 
 // svc is the state of one supervised directory: the service or its log.
@@ -81,6 +86,7 @@ type Supervisor struct {
 	cgroupBase string   // the sysconf cgroup subtree, "" when services run without cgroups
 
 	exitc     chan struct{} // SIGTERM: Exit sends without blocking
+	detach    atomic.Bool   // the exit Exit asks for is a Detach
 	readyc    chan readyMsg // newlines from notification pipes (ready.go)
 	quit      chan struct{} // closed when Run returns, stops the readers
 	releaseMu sync.Once
@@ -343,6 +349,16 @@ func (s *Supervisor) Exit() {
 	case s.exitc <- struct{}{}:
 	default:
 	}
+}
+
+// Detach makes Run return at once, leaving the service and its logger
+// running and supervise/status as it is, and closing every descriptor: for
+// a process that hands its supervisors to a successor process (runsvdir's
+// SIGTERM, docs/runsvdir.md), whose Open adopts what runs. Safe from any
+// goroutine at any time.
+func (s *Supervisor) Detach() {
+	s.detach.Store(true)
+	s.Exit()
 }
 
 // release closes every descriptor the supervisor holds; the locks go last,

@@ -91,9 +91,10 @@ func (tr *tree) waitRun(b *testing.B, d time.Duration) {
 	}
 }
 
-// pss sums Pss (kB) of runsvdir and its supervisor processes: the host for
-// ours, every runsv child for Debian's.
-func (tr *tree) pss(b *testing.B) (kB int, procs int) {
+// mem sums the PSS and the page tables (kB) of runsvdir and its supervisor
+// processes: a successor host if any for ours, every runsv child for
+// Debian's. Services are not counted.
+func (tr *tree) mem(b *testing.B) (kB int, procs int) {
 	b.Helper()
 	pids := []int{tr.runsvdir}
 	ents, _ := os.ReadDir("/proc")
@@ -117,20 +118,27 @@ func (tr *tree) pss(b *testing.B) (kB int, procs int) {
 		}
 	}
 	for _, pid := range pids {
-		f, err := os.Open(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-		if err != nil {
-			b.Fatal(err)
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if v, ok := strings.CutPrefix(sc.Text(), "Pss:"); ok {
-				n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-				kB += n
-			}
-		}
-		f.Close()
+		kB += procKB(b, fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:")
+		kB += procKB(b, fmt.Sprintf("/proc/%d/status", pid), "VmPTE:")
 	}
 	return kB, len(pids)
+}
+
+// procKB returns the kB figure of the line starting with field in a /proc file.
+func procKB(b *testing.B, path, field string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return 0
 }
 
 func report(b *testing.B, what string, ours, runit float64, unit string) {
@@ -141,25 +149,56 @@ func report(b *testing.B, what string, ours, runit float64, unit string) {
 	fmt.Printf("runsvdir %s: ours %.3f %s, runit %.3f %s, ours/runit %.3f\n", what, ours, unit, runit, unit, ratio)
 }
 
+// BenchmarkMemory is the memory rows: PSS plus page tables of the
+// supervision processes (runsvdir and its supervisors, not the services) at
+// each size, ours and Debian's in one run.
 func BenchmarkMemory(b *testing.B) {
-	for _, n := range []int{100, 500} {
+	for _, n := range []int{10, 20, 50, 100, 500} {
 		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
-			var perSvc [2]float64
+			var total [2]float64
 			for i, ours := range []bool{true, false} {
 				dir := b.TempDir()
 				tr := startTree(b, ours, dir, makeServices(b, dir, n))
 				tr.waitRun(b, 60*time.Second)
 				// Not a wait for an event: the host gives the garbage of a
-				// burst of starts back 500 ms after the last one, and PSS is
-				// measured once that is done.
+				// burst of starts back 500 ms after the last one, and the
+				// memory is measured once that is done.
 				time.Sleep(time.Second)
-				kB, procs := tr.pss(b)
-				perSvc[i] = float64(kB) / float64(n)
-				fmt.Printf("runsvdir memory, %s, %d services: %d kB PSS in %d processes\n", map[bool]string{true: "ours", false: "runit"}[ours], n, kB, procs)
+				kB, procs := tr.mem(b)
+				total[i] = float64(kB) / 1000
+				fmt.Printf("runsvdir memory, %s, %d services: %d kB PSS+page tables in %d processes\n", map[bool]string{true: "ours", false: "runit"}[ours], n, kB, procs)
 			}
-			report(b, fmt.Sprintf("PSS per service at %d", n), perSvc[0], perSvc[1], "kB/service")
+			report(b, fmt.Sprintf("memory at %d services", n), total[0], total[1], "MB")
 		})
 	}
+	kB := idleGoFloor(b)
+	b.ReportMetric(float64(kB)/1000, "go-floor-MB")
+	fmt.Printf("runsvdir memory floor: a Go program that only waits for a signal, %d kB PSS+page tables\n", kB)
+}
+
+// idleGoFloor starts a Go program that does nothing but wait for SIGTERM
+// (built here, as small as Go makes it) and returns its PSS plus page
+// tables in kB, once its start-up is a second past: what any Go
+// supervision process costs before it supervises anything.
+func idleGoFloor(b *testing.B) int {
+	dir := b.TempDir()
+	src := "package main\n\nimport (\n\t\"os\"\n\t\"os/signal\"\n\t\"syscall\"\n)\n\nfunc main() {\n\tc := make(chan os.Signal, 1)\n\tsignal.Notify(c, syscall.SIGTERM)\n\t<-c\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module idle\n\ngo 1.22\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", "idle", ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build idle: %v\n%s", err, out)
+	}
+	p := testenv.Start(b, exec.Command(filepath.Join(dir, "idle")))
+	time.Sleep(time.Second) // not a wait for an event: past the runtime's start-up
+	pid := p.PID()
+	return procKB(b, fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:") + procKB(b, fmt.Sprintf("/proc/%d/status", pid), "VmPTE:")
 }
 
 func BenchmarkPickup100(b *testing.B) {
@@ -307,7 +346,7 @@ func BenchmarkScale5000(b *testing.B) {
 	took := lastGrow.Sub(t0).Seconds()
 	time.Sleep(time.Second) // the host's garbage trim, as in BenchmarkMemory
 
-	kB, procs := tr.pss(b)
+	kB, procs := tr.mem(b)
 	b.ReportMetric(float64(up), "running")
 	b.ReportMetric(took, "cold-start-s")
 	b.ReportMetric(float64(kB)/float64(max(up, 1)), "kB/service")

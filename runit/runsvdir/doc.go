@@ -1,8 +1,9 @@
 // Package runsvdir is runit's runsvdir, reshaped so that supervision costs a
-// goroutine per service instead of a process: a thin scanner (the runsvdir
-// process users and runit-init start) feeds one long-lived supervisor host
-// (runsvdir-host, the same binary) that runs a runsv.Supervisor per service.
-// docs/runsvdir.md describes the shape and its contract.
+// goroutine per service instead of a process: the runsvdir process users and
+// runit-init start scans dir and runs a runsv.Supervisor per service itself.
+// On SIGTERM or SIGHUP it hands the supervisors to a successor process
+// (runsvdir-host, the same binary) and exits. docs/runsvdir.md describes the
+// shape and its contract.
 //
 // # Synopsis
 //
@@ -21,26 +22,26 @@
 // supervisor that exited while its entry remains is started again at the
 // next wake-up.
 //
-// The supervisors live in the host, found through an abstract unix socket
-// named after the absolute path of dir. A runsvdir that starts while a host
-// for dir lives attaches to it and starts nothing twice; if the host died
-// too, the new host's supervisors adopt the services still running.
+// The supervisors are found through an abstract unix socket named after the
+// absolute path of dir. A runsvdir that starts while a successor for dir
+// lives takes its supervisors back and starts nothing twice; after a
+// SIGKILL, the new runsvdir's supervisors adopt the services still running.
 //
 // # Options
 //
-// -P: the supervision tree (the host, and below it every service, each in
-// a session of its own: docs/runsv.md) runs in a session and process
-// group of its own, not runsvdir's.
+// -P: every service leads a session of its own with or without it
+// (docs/runsv.md); with -P the successor host leads one too.
 //
-// log: at least seven characters. runsvdir's fd 2, and so the host's and
-// every service's stderr, becomes a pipe whose bytes scroll through the
+// log: at least seven characters. runsvdir's fd 2, and so every service's
+// stderr, becomes a pipe whose bytes scroll through the
 // last len(log)-5 bytes of this argument as ps shows it; a "." is written
 // at start and every 900 seconds.
 //
 // # Signals
 //
-// SIGTERM: exit 0 at once; every supervisor lives on. SIGHUP: every
-// supervisor is told to exit (services stop), exit 111. SIGALRM (Debian):
+// SIGTERM: exit 0 as soon as the successor answers for every service; every
+// supervisor lives on there. SIGHUP: exit 111 at once; in the successor
+// every supervisor is told to exit (services stop). SIGALRM (Debian):
 // rescan now and write the TAI64N label of now to dir/.forced-rescan.
 //
 // # Exit codes

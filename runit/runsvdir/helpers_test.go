@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sysconf/internal/testenv"
+	"sysconf/runit/runsvdir"
 	"sysconf/runit/supervise"
 )
 
@@ -76,6 +77,21 @@ func hosts(dir string) []int {
 		}
 	}
 	return pids
+}
+
+// waitHosting waits until runsvdir serves the supervisor socket of dir: it
+// watches dir before, so from then on a new entry is noticed at once.
+func waitHosting(t testing.TB, dir string) {
+	t.Helper()
+	abs, _ := filepath.Abs(dir)
+	name := runsvdir.SocketName(abs)
+	testenv.Eventually(t, 10*time.Second, func() string {
+		b, _ := os.ReadFile("/proc/net/unix")
+		if !bytes.Contains(b, []byte(" "+name+"\n")) {
+			return "no socket " + name
+		}
+		return ""
+	})
 }
 
 // waitHost waits for exactly one host of dir and returns its pid.

@@ -21,17 +21,34 @@ import (
 //	                 start DEV INO NAME PATH
 //	                 exit DEV INO
 //	                 hup
+//	                 take DEV INO NAME PATH (start, keeping the wanted state
+//	                                  in supervise/status: a handover)
+//	                 sync             (answered by synced once every Open
+//	                                  asked for so far has returned)
+//	                 yield            (a successor answers yieldok, detaches
+//	                                  its supervisors, sends held … for each
+//	                                  and yielded with the listening socket,
+//	                                  and exits; any other host answers stay)
 //	host → scanner   have DEV INO NAME (a living supervisor, answer to hello)
 //	                 ready            (end of the have list)
 //	                 gone DEV INO     (that supervisor has exited)
 const (
-	msgHello = "hello"
-	msgStart = "start"
-	msgExit  = "exit"
-	msgHup   = "hup"
-	msgHave  = "have"
-	msgReady = "ready"
-	msgGone  = "gone"
+	msgHello  = "hello"
+	msgStart  = "start"
+	msgExit   = "exit"
+	msgHup    = "hup"
+	msgHave   = "have"
+	msgReady  = "ready"
+	msgGone   = "gone"
+	msgTake   = "take"
+	msgSync   = "sync"
+	msgSynced = "synced"
+	// A runsvdir that finds a successor host takes its supervisors back.
+	msgYield   = "yield"   // to the host: hand over your supervisors
+	msgStay    = "stay"    // not a successor: attach as usual
+	msgYieldOK = "yieldok" // a successor's first answer: held and yielded follow
+	msgHeld    = "held"    // held DEV INO NAME PATH EXITING(0|1)
+	msgYielded = "yielded" // carries the listening socket; the host exits
 )
 
 // HostName is the program name the supervisor host runs under; cmd/runit
@@ -221,6 +238,23 @@ func (c *conn) sendPacket(m []byte) error {
 	var err error
 	if werr := c.rc.Write(func(fd uintptr) bool {
 		err = syscall.Sendmsg(int(fd), m, nil, nil, syscall.MSG_NOSIGNAL)
+		return err != syscall.EAGAIN
+	}); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// sendPacketFD writes m with passFD attached (-1: none) through the
+// poller, in order with the other direct writes (not with the queue).
+func (c *conn) sendPacketFD(m []byte, passFD int) error {
+	var oob []byte
+	if passFD >= 0 {
+		oob = syscall.UnixRights(passFD)
+	}
+	var err error
+	if werr := c.rc.Write(func(fd uintptr) bool {
+		err = syscall.Sendmsg(int(fd), m, oob, nil, syscall.MSG_NOSIGNAL)
 		return err != syscall.EAGAIN
 	}); werr != nil {
 		return werr

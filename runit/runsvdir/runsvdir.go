@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -30,15 +29,16 @@ type scanner struct {
 	warnw  io.Writer
 
 	table  map[key]*entry
-	trim   *time.Timer
 	check  bool // rescan at the next wake-up, one second away
 	forced bool // Debian's SIGALRM
 
-	host     *conn
-	hostPIDs []int // hosts we started and have not reaped
-	events   chan hostEvent
-	watch    *watcher
-	last     struct {
+	host   *conn
+	local  *host    // the supervisors, when this process hosts them
+	lfd    int      // local's listening socket
+	held   []handed // what a yielding successor held, for retake
+	events chan hostEvent
+	watch  *watcher
+	last   struct {
 		key   key
 		mtime syscall.Timespec
 	}
@@ -144,10 +144,16 @@ func Main(args []string, _ io.Reader, _, stderr io.Writer) int {
 			timer.Stop()
 			switch sig {
 			case syscall.SIGTERM:
-				// Every supervisor lives on in the host (spec §3.5).
+				// Every supervisor lives on (spec §3.5): in a successor
+				// when they are ours, in the host we attached to if not.
+				if s.local != nil {
+					s.succeed(false)
+				}
 				return 0
 			case syscall.SIGHUP:
-				if s.host != nil {
+				if s.local != nil {
+					s.succeed(true)
+				} else if s.host != nil {
 					s.host.send(msgHup)
 					s.host.flush()
 				}
@@ -220,7 +226,6 @@ func (s *scanner) setupLog() (*os.File, error) {
 // tick is the periodic fallback of runit's loop (spec §3.4): rescan when
 // asked to, or when DIR's mtime, inode or device changed.
 func (s *scanner) tick() {
-	s.reap()
 	var st syscall.Stat_t
 	if err := syscall.Stat(s.absDir, &st); err != nil {
 		s.warn("unable to stat "+s.dir, err)
@@ -253,7 +258,7 @@ func (s *scanner) rescan() {
 
 // scan is runit's runsvdir() (spec §3.3) with the host doing the starting.
 func (s *scanner) scan() {
-	defer s.trimLater()
+	defer trimLater()
 	fd, err := syscall.Open(s.absDir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		s.warn("unable to change directory to "+s.dir, err)
@@ -344,7 +349,6 @@ func (s *scanner) hostEvent(ev hostEvent) {
 		// The host died (SIGKILL, say): a new one adopts what still runs.
 		s.warnx("supervisor host exited, starting a new one.")
 		s.host = nil
-		s.reap()
 		for _, e := range s.table {
 			e.running = false
 		}
@@ -372,26 +376,5 @@ func (s *scanner) writeForced() {
 	defer syscall.Close(fd)
 	if _, err := syscall.Write(fd, []byte(supervise.Now().Label())); err != nil {
 		s.warn("failed to write ./.forced-rescan", err)
-	}
-}
-
-// reap collects hosts that have exited.
-func (s *scanner) reap() {
-	left := s.hostPIDs[:0]
-	for _, pid := range s.hostPIDs {
-		var ws syscall.WaitStatus
-		if p, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); p == 0 && err == nil {
-			left = append(left, pid)
-		}
-	}
-	s.hostPIDs = left
-}
-
-// trimLater returns a scan's garbage to the kernel once scans calm down.
-func (s *scanner) trimLater() {
-	if s.trim == nil {
-		s.trim = time.AfterFunc(500*time.Millisecond, debug.FreeOSMemory)
-	} else {
-		s.trim.Reset(500 * time.Millisecond)
 	}
 }

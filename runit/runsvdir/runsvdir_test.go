@@ -29,12 +29,15 @@ func TestUsage(t *testing.T) {
 
 // TestScanTermStage3 is spec points 33 and 39 and the stage-3 contract:
 // after SIGTERM runsvdir is gone at once, Debian's sv still drives every
-// supervisor, and the host leaves once the last one was told to exit.
+// supervisor (now in the successor host, the supervisors being in runsvdir
+// itself before), a service sv took down stays down, and the successor
+// leaves once the last one was told to exit.
 func TestScanTermStage3(t *testing.T) {
 	root := t.TempDir()
 	d := filepath.Join(root, "service")
 	x := service(t, d, "x")
 	other := service(t, root, "other")
+	dn := service(t, d, "dn")
 	service(t, d, ".hid")
 	os.Symlink(other, filepath.Join(d, "lnk"))
 	os.Symlink(x, filepath.Join(d, "dup"))
@@ -43,7 +46,14 @@ func TestScanTermStage3(t *testing.T) {
 	p := startRunsvdir(t, d)
 	xpid := runPID(t, x, 10*time.Second)
 	runPID(t, other, 10*time.Second)
-	host := waitHost(t, d)
+	dnpid := runPID(t, dn, 10*time.Second)
+	svCmd(t, testenv.Tool(t, "sv"), "down", dn)
+	testenv.Eventually(t, 10*time.Second, func() string {
+		if alive(dnpid) {
+			return "dn still running after sv down"
+		}
+		return ""
+	})
 	// A check of absence: the rescan a second after the first scan must
 	// not supervise .hid nor start x a second time. Nothing marks that
 	// rescan's end, so the test waits past it.
@@ -54,23 +64,30 @@ func TestScanTermStage3(t *testing.T) {
 	if n := starts(t, x); n != 1 {
 		t.Errorf("x (also reached as dup) started %d times, want 1", n)
 	}
+	if h := hosts(d); len(h) != 0 {
+		t.Errorf("supervisor host processes %v beside runsvdir, want none", h)
+	}
 
 	p.Signal(syscall.SIGTERM)
 	if code := p.Wait(t, 2*time.Second); code != 0 {
 		t.Errorf("runsvdir exit %d after SIGTERM, want 0", code)
 	}
+	// No wait: the successor answers as runsvdir is gone.
 	sv := testenv.DebianRunit(t, "sv")
-	if out := svCmd(t, sv, "status", filepath.Join(d, "lnk")); !strings.HasPrefix(out, "run: ") {
-		t.Errorf("Debian sv status after SIGTERM: %q", out)
+	all := []string{filepath.Join(d, "x"), filepath.Join(d, "lnk"), filepath.Join(d, "dn")}
+	out := svCmd(t, sv, append([]string{"status"}, all...)...)
+	if !regexp.MustCompile(`^run: \S+/x: \(pid \d+\) \d+s\nrun: \S+/lnk: \(pid \d+\) \d+s\ndown: \S+/dn: \d+s, normally up\n$`).MatchString(out) {
+		t.Errorf("Debian sv status after SIGTERM:\n%s", out)
 	}
-	if !alive(xpid) || !alive(host) {
-		t.Fatalf("service or host gone after SIGTERM to runsvdir")
+	host := waitHost(t, d)
+	if got := runPID(t, x, time.Second); got != xpid || !alive(xpid) || starts(t, x) != 1 {
+		t.Fatalf("x after SIGTERM to runsvdir: pid %d (was %d, alive %v), %d starts", got, xpid, alive(xpid), starts(t, x))
 	}
-	out := svCmd(t, sv, "force-stop", filepath.Join(d, "x"), filepath.Join(d, "lnk"))
+	out = svCmd(t, sv, append([]string{"force-stop"}, all...)...)
 	if !strings.Contains(out, "ok: down: "+filepath.Join(d, "x")) {
 		t.Errorf("Debian sv force-stop: %q", out)
 	}
-	svCmd(t, sv, "exit", filepath.Join(d, "x"), filepath.Join(d, "lnk"))
+	svCmd(t, sv, append([]string{"exit"}, all...)...)
 	testenv.Eventually(t, 10*time.Second, func() string {
 		if alive(host) {
 			return "host still running after sv exit of every service"
@@ -80,6 +97,9 @@ func TestScanTermStage3(t *testing.T) {
 	if alive(xpid) {
 		t.Errorf("service x still running")
 	}
+	if n := starts(t, dn); n != 1 {
+		t.Errorf("dn, down by sv, started %d times, want 1", n)
+	}
 }
 
 // TestHup is spec point 36: SIGHUP stops every service, runsvdir exits 111.
@@ -88,80 +108,69 @@ func TestHup(t *testing.T) {
 	a, b := service(t, d, "a"), service(t, d, "b")
 	p := startRunsvdir(t, d)
 	apid, bpid := runPID(t, a, 10*time.Second), runPID(t, b, 10*time.Second)
-	host := waitHost(t, d)
 	p.Signal(syscall.SIGHUP)
 	if code := p.Wait(t, 5*time.Second); code != 111 {
 		t.Errorf("exit %d after SIGHUP, want 111", code)
 	}
+	for _, h := range hosts(d) {
+		killHostAtCleanup(t, h)
+	}
 	testenv.Eventually(t, 10*time.Second, func() string {
-		if alive(apid) || alive(bpid) || alive(host) {
-			return fmt.Sprintf("still alive: a %v b %v host %v", alive(apid), alive(bpid), alive(host))
+		if alive(apid) || alive(bpid) || len(hosts(d)) != 0 {
+			return fmt.Sprintf("still alive: a %v b %v hosts %v", alive(apid), alive(bpid), hosts(d))
 		}
 		return ""
 	})
 }
 
 // TestKillRestart: runsvdir killed with SIGKILL and started again starts no
-// second copy, whether the host lived on or died as well.
+// second copy: the services outlive their supervisors and the new runsvdir
+// adopts them. A runsvdir started after a SIGTERM takes the supervisors
+// back from the successor host.
 func TestKillRestart(t *testing.T) {
 	d := t.TempDir()
 	a := service(t, d, "a")
 	testenv.WriteScript(t, filepath.Join(a, "log", "run"), "exec cat >/dev/null\n")
 	p := startRunsvdir(t, d)
 	apid := runPID(t, a, 10*time.Second)
-	host := waitHost(t, d)
 
 	p.Signal(syscall.SIGKILL)
 	p.Wait(t, 5*time.Second)
-	startRunsvdir(t, d)
-	// A check of absence: the new runsvdir's first scans (the second one
-	// a second later) must neither spawn a second host nor restart a.
-	time.Sleep(1500 * time.Millisecond)
-	if h := hosts(d); len(h) != 1 || h[0] != host {
-		t.Fatalf("hosts after restart %v, want only %d", h, host)
+	if !alive(apid) {
+		t.Fatal("service died with its supervisor")
 	}
+	p2 := startRunsvdir(t, d)
+	// A check of absence: the new runsvdir's first scans (the second one
+	// a second later) must not restart a.
+	time.Sleep(1500 * time.Millisecond)
 	if got := runPID(t, a, 5*time.Second); got != apid || starts(t, a) != 1 {
-		t.Errorf("after reattach: pid %d (was %d), %d starts", got, apid, starts(t, a))
+		t.Errorf("after restart: pid %d (was %d), %d starts\n%s", got, apid, starts(t, a), p2.Output())
+	}
+	if h := hosts(d); len(h) != 0 {
+		t.Errorf("hosts %v, want none", h)
 	}
 
-	// Now the host dies too: the new host adopts the running service.
-	for _, pid := range append(hosts(d), procsOf(t, d)...) {
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-	// SIGKILL is not instant: wait until the old host is gone (its
-	// cmdline empties as it dies), or it would pass for the new one.
+	// SIGTERM: a successor host. The next runsvdir takes its supervisors
+	// back (one process again), and the successor exits.
+	p2.Signal(syscall.SIGTERM)
+	p2.Wait(t, 5*time.Second)
+	host := waitHost(t, d)
+	p3 := startRunsvdir(t, d)
 	testenv.Eventually(t, 10*time.Second, func() string {
-		if h := hosts(d); len(h) != 0 {
-			return fmt.Sprintf("killed host still there: %v", h)
+		if alive(host) || len(hosts(d)) != 0 {
+			return fmt.Sprintf("successor %d still there (hosts %v)", host, hosts(d))
 		}
 		return ""
 	})
-	p2 := startRunsvdir(t, d)
-	newHost := waitHost(t, d)
-	if newHost == host {
-		t.Fatal("old host still there")
-	}
-	// A check of absence again: past the new host's first scans, a is
-	// adopted, not started a second time.
+	// A check of absence: past the new runsvdir's first scans, a was taken
+	// over, not started again.
 	time.Sleep(1500 * time.Millisecond)
-	if got := runPID(t, a, 10*time.Second); got != apid || starts(t, a) != 1 {
-		t.Errorf("after host death: pid %d (was %d), %d starts\n%s", got, apid, starts(t, a), p2.Output())
+	if got := runPID(t, a, 5*time.Second); got != apid || starts(t, a) != 1 {
+		t.Errorf("after taking back: pid %d (was %d), %d starts\n%s", got, apid, starts(t, a), p3.Output())
 	}
-}
-
-// procsOf lists our runsvdir processes watching dir.
-func procsOf(t *testing.T, dir string) []int {
-	var pids []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err == nil && string(b) == testenv.Tool(t, "runsvdir")+"\x00"+dir+"\x00" {
-			var pid int
-			fmt.Sscan(e.Name(), &pid)
-			pids = append(pids, pid)
-		}
+	if out := svCmd(t, testenv.DebianRunit(t, "sv"), "status", a); !strings.HasPrefix(out, "run: ") || !strings.Contains(out, "; run: log: ") {
+		t.Errorf("Debian sv status after taking back: %q", out)
 	}
-	return pids
 }
 
 // TestPickupRemoveRestart: new entries start at once, removed ones stop,
@@ -171,9 +180,7 @@ func TestPickupRemoveRestart(t *testing.T) {
 	d := filepath.Join(root, "service")
 	os.Mkdir(d, 0o755)
 	startRunsvdir(t, d)
-	// runsvdir watches d before it starts its host: once the host runs, a
-	// new entry is noticed at once.
-	waitHost(t, d)
+	waitHosting(t, d)
 
 	n := service(t, root, "n")
 	t0 := time.Now()
@@ -261,7 +268,7 @@ func TestBadInput(t *testing.T) {
 	flood := service(t, d, "flood")
 
 	p := startRunsvdir(t, d)
-	waitHost(t, d)
+	waitHosting(t, d)
 	runPID(t, good, 10*time.Second)
 	runPID(t, garbage, 10*time.Second)
 	fpid := runPID(t, flood, 10*time.Second)
@@ -346,23 +353,25 @@ func TestLogTitle(t *testing.T) {
 	})
 }
 
-// TestSetsid is spec point 37, for a host: -P puts the supervision tree in
-// a session of its own. Each service then leads a session of its own
-// (runsv's documented difference from runit, docs/runsv.md).
+// TestSetsid is spec point 37: -P puts each service in a session of its
+// own (runsv's documented difference from runit, docs/runsv.md: it does so
+// without -P too), and runsvdir's successor host leads one of its own.
 func TestSetsid(t *testing.T) {
 	d := t.TempDir()
 	sd := service(t, d, "a")
-	startRunsvdir(t, "-P", d)
+	p := startRunsvdir(t, "-P", d)
 	pid := runPID(t, sd, 10*time.Second)
+	if sid, _ := getsid(pid); sid != pid {
+		t.Errorf("service sid %d, want its own %d", sid, pid)
+	}
+	p.Signal(syscall.SIGTERM)
+	p.Wait(t, 5*time.Second)
 	host := waitHost(t, d)
 	if sid, _ := getsid(host); sid != host {
 		t.Errorf("host sid %d, want %d", sid, host)
 	}
 	if pg, _ := syscall.Getpgid(host); pg != host {
 		t.Errorf("host pgid %d, want %d", pg, host)
-	}
-	if sid, _ := getsid(pid); sid != pid {
-		t.Errorf("service sid %d, want its own %d", sid, pid)
 	}
 }
 
@@ -378,7 +387,7 @@ func getsid(pid int) (int, error) {
 func TestForcedRescan(t *testing.T) {
 	d := t.TempDir()
 	p := startRunsvdir(t, d)
-	waitHost(t, d)
+	waitHosting(t, d)
 	// Two SIGALRMs, the second once the first was acted on: each writes
 	// .forced-rescan.
 	forced := filepath.Join(d, ".forced-rescan")
@@ -413,7 +422,7 @@ func TestManyServices(t *testing.T) {
 		os.WriteFile(filepath.Join(sd, "run"), []byte("#!/bin/sh\nexec sleep 3600\n"), 0o755)
 	}
 	p := startRunsvdir(t, d)
-	waitHost(t, d)
+	waitHosting(t, d)
 	testenv.Eventually(t, 120*time.Second, func() string {
 		up := 0
 		for i := range n {

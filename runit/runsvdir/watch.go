@@ -120,7 +120,10 @@ func (w *watcher) changed(absDir string) bool {
 }
 
 func (w *watcher) read() {
-	buf := make([]byte, 64*1024)
+	// Room for a dozen events at least (each at most 16 bytes plus
+	// NAME_MAX+1); a burst takes several reads. The buffer lives as long
+	// as the process: 64 kB of it would be resident for nothing.
+	buf := make([]byte, 4096)
 	for {
 		n, err := w.file.Read(buf)
 		if err != nil || n <= 0 {

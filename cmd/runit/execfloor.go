@@ -1,0 +1,23 @@
+//go:build benchfloor
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// Built only with -tags benchfloor, by runit/chpst's BenchmarkExecOverhead:
+// the multi-call binary called as exec-floor execs its arguments as soon as
+// every package is initialised. Its cost over a minimal Go program that
+// execs (chpst's testdata/floor) is what the multi-call binary's size and
+// package initialisation cost every tool; chpst's own work is what is left
+// above it.
+func init() {
+	if filepath.Base(os.Args[0]) == "exec-floor" && len(os.Args) > 1 {
+		err := syscall.Exec(os.Args[1], os.Args[1:], os.Environ())
+		os.Stderr.WriteString("exec-floor: " + err.Error() + "\n")
+		os.Exit(111)
+	}
+}
