@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds every shipped module as NAME/*.hcl.
 //
-//go:embed getty pg_shm
+//go:embed cron getty pg_shm postgresql socklog sshd user_services x_session
 var FS embed.FS

@@ -92,9 +92,10 @@ func runSh(f string) ([]byte, error) {
 	return exec.Command("sh", "-n", f).CombinedOutput()
 }
 
-// TestConsolesExample checks the shipped getty and pg_shm modules through
-// the consoles example: namespaced names, module.NAME.service.X, the
-// module's managed file and its dependency on the caller's service.
+// TestConsolesExample checks the shipped getty, postgresql and pg_shm
+// modules through the consoles example: namespaced names,
+// module.NAME.service.X, and a module taking another module's outputs
+// (pg_shm's primary = module.db), whose service it waits for.
 func TestConsolesExample(t *testing.T) {
 	a := &app{root: t.TempDir(), config: "../../examples/consoles", stdout: os.Stdout, stderr: os.Stderr}
 	l, err := a.loadQuiet()
@@ -106,21 +107,21 @@ func TestConsolesExample(t *testing.T) {
 	for _, s := range m.Services {
 		names = append(names, s.Name)
 	}
-	if got := strings.Join(names, " "); got != "console.getty-tty2 console.getty-tty3 console.getty-tty4 pg_shm.pg_shm postgresql" {
+	if got := strings.Join(names, " "); got != "console.getty-tty2 console.getty-tty3 console.getty-tty4 db.postgresql pg_shm.pg_shm" {
 		t.Errorf("services = %s", got)
 	}
-	if got := fmt.Sprint(m.Runlevels); got != "[{default [console.getty-tty2 console.getty-tty3 console.getty-tty4 pg_shm.pg_shm postgresql]} {single [console.getty-tty2]}]" {
+	if got := fmt.Sprint(m.Runlevels); got != "[{default [console.getty-tty2 console.getty-tty3 console.getty-tty4 db.postgresql pg_shm.pg_shm]} {single [console.getty-tty2]}]" {
 		t.Errorf("runlevels = %s", got)
-	}
-	if len(m.Files) != 1 || m.Files[0].Path != "/etc/conf.d/pg_shm" || string(m.Files[0].Content) != "PGROOT=/dev/shm/pg_mem\nPGPORT=5434\n" {
-		t.Errorf("files = %+v", m.Files)
 	}
 	for _, s := range m.Services {
 		for _, e := range s.Tree {
-			if s.Name == "pg_shm.pg_shm" && e.Path == "run" && !strings.Contains(string(e.Content), `"${SVDIR:-../../../../../service}"/postgresql`) {
-				t.Errorf("pg_shm run does not wait for postgresql:\n%s", e.Content)
+			if s.Name == "pg_shm.pg_shm" && e.Path == "run" && !strings.Contains(string(e.Content), `"${SVDIR:-../../../../../service}"/db.postgresql`) {
+				t.Errorf("pg_shm run does not wait for db.postgresql:\n%s", e.Content)
 			}
-			if s.Name == "console.getty-tty3" && e.Path == "run" && !strings.Contains(string(e.Content), "exec agetty 38400 tty3 linux") {
+			if s.Name == "pg_shm.pg_shm" && e.Path == "run.script" && !strings.Contains(string(e.Content), "-p 5432") {
+				t.Errorf("pg_shm does not reach the primary's port:\n%s", e.Content)
+			}
+			if s.Name == "console.getty-tty3" && e.Path == "run" && !strings.Contains(string(e.Content), "exec chpst -P agetty tty3 linux") {
 				t.Errorf("getty run:\n%s", e.Content)
 			}
 		}

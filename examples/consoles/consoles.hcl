@@ -1,32 +1,26 @@
 # Gettys on three consoles from the shipped getty module, and the seed's
-# in-memory PostgreSQL replica (module pg_shm) beside the primary.
+# in-memory PostgreSQL replica (module pg_shm) beside its primary (module
+# postgresql).
 
 module "console" {
   source = "getty"
   ttys   = ["tty2", "tty3", "tty4"]
 }
 
-service "postgresql" {
-  command = ["/usr/bin/postgres", "-D", "/var/lib/postgres/data"]
-  user    = "postgres"
-  env     = { PGPORT = 5432 }
-  limits { open_files = 4096 }
-  check  = "pg_isready -q -p 5432"
-  finish = "sv -v i pg_shm.pg_shm"
-  log {
-    size = "10MB"
-    keep = 10
-  }
+module "db" {
+  source   = "postgresql"
+  settings = { shared_buffers = "256MB" }
 }
 
 module "pg_shm" {
   source  = "pg_shm"
-  primary = service.postgresql
+  primary = module.db
   port    = 5434
+  size    = "512m"
 }
 
 runlevel "default" {
-  services = [service.postgresql, module.console.services, module.pg_shm.services]
+  services = [module.db.services, module.console.services, module.pg_shm.services]
 }
 
 runlevel "single" {
