@@ -663,15 +663,7 @@ func (g *Root) writeIDs(ids *idMap) error {
 	if err := r.MkdirAll(g.l.State, 0o755); err != nil {
 		return err
 	}
-	tmp := g.l.IDs() + ".new"
-	_ = r.Remove(tmp)
-	if err := writeFileSync(r, tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	if err := r.Rename(tmp, g.l.IDs()); err != nil {
-		return err
-	}
-	return syncDir(r, g.l.State)
+	return replaceFile(r, g.l.IDs(), append(b, '\n'), 0o644)
 }
 
 // accountIDs reads the root's users (uid and primary gid) and groups, to

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 )
 
 // syncDir fsyncs a folder so that the renames and creations in it persist.
@@ -21,6 +22,23 @@ func syncDir(r *os.Root, dir string) error {
 		return fmt.Errorf("sync %s: %w", dir, serr)
 	}
 	return nil
+}
+
+// replaceFile replaces name with data durably: it writes name.new,
+// fsyncs it, renames it over name and fsyncs the folder, so that a crash
+// leaves the old content or the new one, never a mixture.
+func replaceFile(r *os.Root, name string, data []byte, perm fs.FileMode) error {
+	tmp := name + ".new"
+	if err := r.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := writeFileSync(r, tmp, data, perm); err != nil {
+		return err
+	}
+	if err := r.Rename(tmp, name); err != nil {
+		return err
+	}
+	return syncDir(r, path.Dir(name))
 }
 
 // writeFileSync writes a new file (refusing to replace one), fsyncs it and

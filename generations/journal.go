@@ -22,15 +22,7 @@ type journal struct {
 func (g *Root) writeJournal(j journal) error {
 	r := g.r
 	b, _ := json.Marshal(j)
-	tmp := g.l.Journal() + ".new"
-	_ = r.Remove(tmp)
-	if err := writeFileSync(r, tmp, b, 0o644); err != nil {
-		return err
-	}
-	if err := r.Rename(tmp, g.l.Journal()); err != nil {
-		return err
-	}
-	return syncDir(r, g.l.State)
+	return replaceFile(r, g.l.Journal(), b, 0o644)
 }
 
 func (g *Root) readJournal() (*journal, error) {

@@ -307,13 +307,5 @@ func (g *Root) saveLayout() error {
 	if err := g.r.MkdirAll(path.Dir(LayoutFile), 0o755); err != nil {
 		return err
 	}
-	tmp := LayoutFile + ".new"
-	_ = g.r.Remove(tmp)
-	if err := writeFileSync(g.r, tmp, b, 0o644); err != nil {
-		return err
-	}
-	if err := g.r.Rename(tmp, LayoutFile); err != nil {
-		return err
-	}
-	return syncDir(g.r, path.Dir(LayoutFile))
+	return replaceFile(g.r, LayoutFile, b, 0o644)
 }

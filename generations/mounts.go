@@ -131,15 +131,7 @@ func (g *Root) readMountState() (map[string]Mount, error) {
 func (g *Root) writeMountState(st map[string]Mount) error {
 	r := g.r
 	b, _ := json.MarshalIndent(st, "", "  ")
-	tmp := g.l.MountState() + ".new"
-	_ = r.Remove(tmp)
-	if err := writeFileSync(r, tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	if err := r.Rename(tmp, g.l.MountState()); err != nil {
-		return err
-	}
-	return syncDir(r, g.l.State)
+	return replaceFile(r, g.l.MountState(), append(b, '\n'), 0o644)
 }
 
 // openDir opens the folder rel of the root and returns it with its real

@@ -24,14 +24,7 @@ func (g *Root) RecordOutcome(n int, o Outcome) error {
 	}
 	b, _ := json.Marshal(o)
 	name := g.l.Outcome(n)
-	_ = r.Remove(name + ".new")
-	if err := writeFileSync(r, name+".new", b, 0o644); err != nil {
-		return err
-	}
-	if err := r.Rename(name+".new", name); err != nil {
-		return err
-	}
-	return syncDir(r, g.l.Outcomes())
+	return replaceFile(r, name, b, 0o644)
 }
 
 func (g *Root) readOutcome(n int) *Outcome {

@@ -435,15 +435,7 @@ func (g *Root) recordFound(rec *Record, now time.Time) error {
 	}
 	b = append(b, '\n')
 	if old != nil {
-		tmp := gen + "/manifest.json.new"
-		_ = r.Remove(tmp)
-		if err := writeFileSync(r, tmp, b, 0o444); err != nil {
-			return err
-		}
-		if err := r.Rename(tmp, gen+"/manifest.json"); err != nil {
-			return err
-		}
-		return syncDir(r, gen)
+		return replaceFile(r, gen+"/manifest.json", b, 0o444)
 	}
 	if err := r.MkdirAll(g.l.Generations(), 0o755); err != nil {
 		return err

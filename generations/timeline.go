@@ -59,14 +59,7 @@ func (g *Root) RecordTimeline(n int, t ApplyTimeline) error {
 		return err
 	}
 	name := g.l.Timeline(n)
-	_ = r.Remove(name + ".new")
-	if err := writeFileSync(r, name+".new", b, 0o644); err != nil {
-		return err
-	}
-	if err := r.Rename(name+".new", name); err != nil {
-		return err
-	}
-	return syncDir(r, g.l.Outcomes())
+	return replaceFile(r, name, b, 0o644)
 }
 
 // ReadTimeline reads generation n's timeline; fs.ErrNotExist when its
