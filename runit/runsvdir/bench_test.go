@@ -402,11 +402,18 @@ func protocolUpdate(dir string, pid int) error {
 		name string
 		data []byte
 	}{{"pid", []byte(pidLine)}, {"stat", []byte(stat)}, {"status", rec}} {
+		// unix, not os: os.WriteFile adds an fstat, os.Rename an lstat.
 		p := filepath.Join(dir, "supervise", f.name)
-		if err := os.WriteFile(p+".new", f.data, 0o644); err != nil {
+		fd, err := unix.Open(p+".new", unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+		if err != nil {
 			return err
 		}
-		if err := os.Rename(p+".new", p); err != nil {
+		_, err = unix.Write(fd, f.data)
+		unix.Close(fd)
+		if err != nil {
+			return err
+		}
+		if err := unix.Rename(p+".new", p); err != nil {
 			return err
 		}
 	}
