@@ -36,6 +36,34 @@ type tool struct {
 // not return: the process has become the program. It returns 100 on a usage
 // error and 111 when a state change or the exec fails.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// nice(2) and chpst's setuid act on the calling thread only, and
+	// execve keeps the calling thread's state: everything from here to
+	// the exec happens on this one thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return run(args, stderr)
+}
+
+// MainOnStartupThread is Main for a caller in an init function of package
+// main. The Go runtime runs every init function on the startup thread
+// (runtime.LockOSThread's documentation), which is the one thread Main's
+// LockOSThread gives. That call would also start the runtime's template
+// thread, a clone and a thread that a process about to exec has no use
+// for: about 27,000 of the 47,000 instructions chpst ran beyond the
+// multi-call binary's start-up, and 4 % of its wall time
+// (docs/benchmarks.md).
+func MainOnStartupThread(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return run(args, stderr)
+}
+
+// IsMainName reports whether name (a basename) is one that chpst answers
+// to: chpst or a personality, with the leading 'd' runit's chpst drops.
+func IsMainName(name string) bool {
+	return name == "chpst" || IsPersonality(name) || len(name) > 1 && name[0] == 'd' && IsPersonality(name[1:])
+}
+
+// run is Main on a thread the caller holds.
+func run(args []string, stderr io.Writer) int {
 	name := "chpst"
 	if len(args) > 0 {
 		name = args[0]
@@ -52,12 +80,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		prog = prog[1:]
 	}
 	t := &tool{base: base, prog: prog, stderr: stderr, accts: defaultAccountFiles}
-
-	// nice(2) acts on the calling thread only, and execve keeps the
-	// calling thread's state: everything from here to the exec happens on
-	// this one thread.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 
 	switch prog {
 	case "setuidgid":

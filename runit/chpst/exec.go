@@ -148,7 +148,8 @@ func (p *execPlan) undo(n int) {
 // process's limits as they were, so that reporting it cannot run out of
 // memory either.
 //
-// The caller holds the OS thread (Main locks it), so the limits and the
+// The caller holds the OS thread (Main locks it; MainOnStartupThread runs
+// in an init function, on the startup thread), so the limits and the
 // exec act on the same thread. While the limits are set, nothing else in
 // the process may allocate: chpst has no goroutine of its own, and the
 // runtime's are only woken by the garbage collector, which is switched off
