@@ -46,32 +46,29 @@ func programs(t *testing.T) string {
 	t.Helper()
 	runit := testenv.RunitBin(t)
 	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "sysconf-modules-bin-")
-		if buildErr != nil {
-			return
-		}
-		// sysconf, and ptyhold: a terminal for the getty test.
-		for _, pkg := range []string{"./cmd/sysconf", "./modules/testdata/ptyhold"} {
-			cmd := exec.Command("go", "build", "-o", binDir, pkg)
-			cmd.Dir = moduleRoot()
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
-				return
+		binDir, buildErr = testenv.SharedBuildDir("sysconf-modules-bin", func(dir string) error {
+			// sysconf, and ptyhold: a terminal for the getty test.
+			for _, pkg := range []string{"./cmd/sysconf", "./modules/testdata/ptyhold"} {
+				cmd := exec.Command("go", "build", "-o", dir, pkg)
+				cmd.Dir = moduleRoot()
+				cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+				}
 			}
-		}
-		// A copy, linked by relative names: the machine sees this folder
-		// alone, not the one testenv built runit in.
-		b, err := os.ReadFile(filepath.Join(runit, "runit"))
-		if err == nil {
-			err = os.WriteFile(filepath.Join(binDir, "runit"), b, 0o755)
-		}
-		for _, n := range testenv.RunitNames {
-			if err == nil && n != "runit" {
-				err = os.Symlink("runit", filepath.Join(binDir, n))
+			// A copy, linked by relative names: the machine sees this
+			// folder alone, not the one testenv built runit in.
+			b, err := os.ReadFile(filepath.Join(runit, "runit"))
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, "runit"), b, 0o755)
 			}
-		}
-		buildErr = err
+			for _, n := range testenv.RunitNames {
+				if err == nil && n != "runit" {
+					err = os.Symlink("runit", filepath.Join(dir, n))
+				}
+			}
+			return err
+		})
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)

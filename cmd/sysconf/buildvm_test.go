@@ -440,17 +440,16 @@ var (
 func staticSysconf(t *testing.T) string {
 	t.Helper()
 	staticOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sysconf-static-")
-		if err != nil {
-			staticErr = err
-			return
-		}
+		var dir string
+		dir, staticErr = testenv.SharedBuildDir("sysconf-static", func(dir string) error {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "sysconf"), ".")
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("go build (static sysconf): %v\n%s", err, out)
+			}
+			return nil
+		})
 		staticExe = filepath.Join(dir, "sysconf")
-		cmd := exec.Command("go", "build", "-o", staticExe, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			staticErr = fmt.Errorf("go build (static sysconf): %v\n%s", err, out)
-		}
 	})
 	if staticErr != nil {
 		t.Fatal(staticErr)

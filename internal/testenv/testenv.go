@@ -42,39 +42,29 @@ func moduleRoot() string {
 }
 
 // RunitBin builds cmd/runit (CGO_ENABLED=0, as make build does) once per test
-// process and returns a directory holding it under every runit name. The
-// directory is removed when the process exits only if the caller arranges it;
-// it lives under os.TempDir and is small.
+// process and returns a directory holding it under every runit name: a
+// SharedBuildDir, readable by every account (loggers drop to an
+// unprivileged one, planner.LogUser, when a test runs as root).
 func RunitBin(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "sysconf-runit-bin-")
-		if buildErr != nil {
-			return
-		}
-		// Loggers drop to an unprivileged account (planner.LogUser) when
-		// a test runs as root: the programs must be reachable by it, as
-		// /usr/bin is on a machine. MkdirTemp makes the folder private.
-		if buildErr = os.Chmod(binDir, 0o755); buildErr != nil {
-			return
-		}
-		exe := filepath.Join(binDir, "runit")
-		cmd := exec.Command("go", "build", "-o", exe, "./cmd/runit")
-		cmd.Dir = moduleRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/runit: %v\n%s", err, out)
-			return
-		}
-		for _, n := range RunitNames {
-			if n == "runit" {
-				continue
+		binDir, buildErr = SharedBuildDir("sysconf-runit-bin", func(dir string) error {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "runit"), "./cmd/runit")
+			cmd.Dir = moduleRoot()
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("go build ./cmd/runit: %v\n%s", err, out)
 			}
-			if err := os.Symlink("runit", filepath.Join(binDir, n)); err != nil {
-				buildErr = err
-				return
+			for _, n := range RunitNames {
+				if n == "runit" {
+					continue
+				}
+				if err := os.Symlink("runit", filepath.Join(dir, n)); err != nil {
+					return err
+				}
 			}
-		}
+			return nil
+		})
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
