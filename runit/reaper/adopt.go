@@ -1,6 +1,7 @@
 package reaper
 
 import (
+	"errors"
 	"os"
 	"syscall"
 	"time"
@@ -118,8 +119,12 @@ func (r *Reaper) KillGroup(pid int) error {
 			rc.Control(func(fd uintptr) { alive = !pidfdExited(int(fd)) })
 		}
 	}
-	if alive {
-		syscall.Kill(-pid, syscall.SIGKILL)
+	groupKilled := alive && syscall.Kill(-pid, syscall.SIGKILL) == nil
+	err := r.Signal(pid, syscall.SIGKILL)
+	if groupKilled && errors.Is(err, syscall.ESRCH) {
+		// pid was in the group it led: dead of that SIGKILL, and reaped
+		// before this second one.
+		return nil
 	}
-	return r.Signal(pid, syscall.SIGKILL)
+	return err
 }
