@@ -90,9 +90,12 @@ func (s *scanner) spawnHost(name string) error {
 // has the services taken over. Any other host answers stay, and fd is then
 // attached as usual.
 func (s *scanner) reclaim(fd int) (bool, error) {
-	// A host of an earlier sysconf ignores yield: no answer within a
-	// second is a stay (hello then waits for its answers as usual).
-	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 1})
+	// A host of an earlier sysconf ignores yield: no answer is a stay
+	// (hello then waits for its answers as usual). The wait is long, as a
+	// loaded machine can be slow to answer: a successor whose yieldok came
+	// after a stay had been assumed would detach its supervisors for a
+	// runsvdir that no longer takes them, leaving the services without one.
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 10})
 	if err := sendPacket(fd, encode(msgYield), -1); err != nil {
 		return false, err
 	}
