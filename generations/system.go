@@ -83,6 +83,15 @@ func (m Manifest) checkSystem() error {
 	return nil
 }
 
+// keyed returns items by the key each has: their name or path.
+func keyed[T any](items []T, key func(T) string) map[string]any {
+	out := make(map[string]any, len(items))
+	for _, it := range items {
+		out[key(it)] = it
+	}
+	return out
+}
+
 // systemChanges lists the groups, users, directories and mounts that
 // differ between two manifests.
 func systemChanges(old, new Manifest) []Change {
@@ -103,38 +112,14 @@ func systemChanges(old, new Manifest) []Change {
 			}
 		}
 	}
-	groups := func(m Manifest) map[string]any {
-		out := map[string]any{}
-		for _, g := range m.Groups {
-			out[g.Name] = g
-		}
-		return out
-	}
-	users := func(m Manifest) map[string]any {
-		out := map[string]any{}
-		for _, u := range m.Users {
-			out[u.Name] = u
-		}
-		return out
-	}
-	dirs := func(m Manifest) map[string]any {
-		out := map[string]any{}
-		for _, d := range m.Directories {
-			out[d.Path] = d
-		}
-		return out
-	}
-	mounts := func(m Manifest) map[string]any {
-		out := map[string]any{}
-		for _, mt := range m.Mounts {
-			out[mt.Path] = mt
-		}
-		return out
-	}
-	diff("group", groups(old), groups(new))
-	diff("user", users(old), users(new))
-	diff("directory", dirs(old), dirs(new))
-	diff("mount", mounts(old), mounts(new))
+	groupName := func(g Group) string { return g.Name }
+	userName := func(u User) string { return u.Name }
+	dirPath := func(d Directory) string { return d.Path }
+	mountPath := func(m Mount) string { return m.Path }
+	diff("group", keyed(old.Groups, groupName), keyed(new.Groups, groupName))
+	diff("user", keyed(old.Users, userName), keyed(new.Users, userName))
+	diff("directory", keyed(old.Directories, dirPath), keyed(new.Directories, dirPath))
+	diff("mount", keyed(old.Mounts, mountPath), keyed(new.Mounts, mountPath))
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
