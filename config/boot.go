@@ -44,17 +44,21 @@ var bootSchema = &hcl.BodySchema{
 }
 
 // declareBoot keeps the machine's one boot block.
-func (m *module) declareBoot(b *hcl.Block) {
+func (m *module) declareBoot(b *hcl.Block) { m.declareOnce(b, "Boot", "boot", &m.boot) }
+
+// declareOnce keeps b in *slot: a block of the whole machine (title, kind:
+// its type's name), which the root configuration declares once.
+func (m *module) declareOnce(b *hcl.Block, title, kind string, slot **hcl.Block) {
 	l := m.l
 	if m.depth > 0 {
-		l.add(errDiag(&b.DefRange, "Boot block in a module", "The boot block belongs to the whole machine: declare it in the root configuration."))
+		l.add(errDiag(&b.DefRange, title+" block in a module", "The %s block belongs to the whole machine: declare it in the root configuration.", kind))
 		return
 	}
-	if m.boot != nil {
-		l.add(errDiag(&b.DefRange, "Duplicate boot block", "A boot block was already declared at %s. A machine has one boot block.", Pos(m.boot.DefRange)))
+	if *slot != nil {
+		l.add(errDiag(&b.DefRange, "Duplicate "+kind+" block", "A %s block was already declared at %s. A machine has one %s block.", kind, Pos((*slot).DefRange), kind))
 		return
 	}
-	m.boot = b
+	*slot = b
 }
 
 // decodeBoot evaluates the boot block into l.sys.Boot.

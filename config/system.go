@@ -76,18 +76,7 @@ var stageSchema = &hcl.BodySchema{
 }
 
 // declareMachine keeps the machine's one system block.
-func (m *module) declareMachine(b *hcl.Block) {
-	l := m.l
-	if m.depth > 0 {
-		l.add(errDiag(&b.DefRange, "System block in a module", "The system block belongs to the whole machine: declare it in the root configuration."))
-		return
-	}
-	if m.machine != nil {
-		l.add(errDiag(&b.DefRange, "Duplicate system block", "A system block was already declared at %s. A machine has one system block.", Pos(m.machine.DefRange)))
-		return
-	}
-	m.machine = b
-}
+func (m *module) declareMachine(b *hcl.Block) { m.declareOnce(b, "System", "system", &m.machine) }
 
 // decodeMachine evaluates the system block into l.sys.Machine.
 func (m *module) decodeMachine(ctx *hcl.EvalContext) {
