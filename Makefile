@@ -20,10 +20,12 @@ test:
 	$(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) fuzz
 
-# Every fuzz target, found by go test -list, runs for FUZZTIME beyond its
-# seeds (which plain go test runs): long enough to catch what a change
-# breaks at the edges, short enough for every test run.
-FUZZTIME ?= 3s
+# Every fuzz target, found by go test -list, runs FUZZTIME beyond its seeds
+# (which plain go test runs): enough to catch what a change breaks at the
+# edges, short enough for every test run. A count of inputs rather than a
+# duration: go test -fuzz's timer can end a slow target's run with "context
+# deadline exceeded" and no failing input.
+FUZZTIME ?= 5000x
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
