@@ -6,7 +6,6 @@
 package sgetopt
 
 import (
-	"fmt"
 	"io"
 	"strings"
 )
@@ -52,7 +51,7 @@ func (p *Parser) Next() (opt byte, arg string, done bool) {
 	p.pos++
 	i := strings.IndexByte(p.optstring, c)
 	if c == ':' || i < 0 {
-		fmt.Fprintf(p.stderr, "%s: illegal option -- %c\n", p.name, c)
+		p.complain("illegal option", c)
 		p.advanceIfWordDone()
 		return '?', "", false
 	}
@@ -66,7 +65,7 @@ func (p *Parser) Next() (opt byte, arg string, done bool) {
 		p.ind++
 		p.pos = 0
 		if p.ind >= len(p.args) {
-			fmt.Fprintf(p.stderr, "%s: option requires an argument -- %c\n", p.name, c)
+			p.complain("option requires an argument", c)
 			return '?', "", false
 		}
 		arg = p.args[p.ind]
@@ -88,4 +87,12 @@ func (p *Parser) advanceIfWordDone() {
 // returned done.
 func (p *Parser) Rest() []string {
 	return p.args[p.ind:]
+}
+
+// complain prints getopt's diagnostic as runit's sgetopt does, the option
+// as the raw byte it was given. Not with fmt: sgetopt is in every runit
+// tool, and fmt (with reflect) would be in their binaries for these two
+// lines, which costs each start of chpst and sv time (docs/benchmarks.md).
+func (p *Parser) complain(what string, c byte) {
+	io.WriteString(p.stderr, p.name+": "+what+" -- "+string([]byte{c})+"\n")
 }

@@ -43,6 +43,8 @@ func TestParse(t *testing.T) {
 		{"illegal", "-x up", "v", []opt{{'?', ""}}, "up", "prog: illegal option -- x\n"},
 		{"missing arg", "-w", "w:", []opt{{'?', ""}}, "", "prog: option requires an argument -- w\n"},
 		{"colon is not an option", "-:", "w:", []opt{{'?', ""}}, "", "prog: illegal option -- :\n"},
+		// runit prints the byte as given, not as the rune of its value.
+		{"non-ASCII byte", "-\xe9", "v", []opt{{'?', ""}}, "", "prog: illegal option -- \xe9\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
