@@ -1,14 +1,14 @@
 package supervise
 
 import (
-	"encoding/binary"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"sysconf/internal/hexbytes"
 )
 
 // Restart backoff, beyond runit (docs/runsv.md). runit's runsv starts a
@@ -79,16 +79,15 @@ func ParseBackoff(b []byte) (p Pause, ok bool) {
 	if !found || len(label) != 25 || label[0] != '@' {
 		return Pause{}, false
 	}
-	raw, err := hex.DecodeString(label[1:])
-	if err != nil {
+	raw, ok := hexbytes.Decode(label[1:])
+	if !ok {
 		return Pause{}, false
 	}
 	n, err := strconv.ParseInt(ms, 10, 64)
 	if err != nil || n < 0 {
 		return Pause{}, false
 	}
-	t := TAI64N{Sec: binary.BigEndian.Uint64(raw[:8]), Nano: binary.BigEndian.Uint32(raw[8:])}
-	return Pause{Due: t.Time(), Delay: time.Duration(n) * time.Millisecond}, true
+	return Pause{Due: tai64nFrom(raw).Time(), Delay: time.Duration(n) * time.Millisecond}, true
 }
 
 // ReadBackoff reads the BackoffFile of the service directory svdir; ok is

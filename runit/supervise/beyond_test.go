@@ -106,7 +106,11 @@ func TestBackoffLine(t *testing.T) {
 	if !ok || !p.Due.Equal(time.Unix(1765000000, 123456500)) || p.Delay != 1600*time.Millisecond {
 		t.Errorf("ParseBackoff(BackoffLine) = %+v, %v", p, ok)
 	}
-	for _, bad := range []string{"", "@4000 1600\n", "@40000000693a1f3007bc7a84 x\n", "1600\n"} {
+	// Either case of hex digits, as encoding/hex (used here before) took.
+	if p, ok := ParseBackoff([]byte("@400000006553F10A075BCBF4 5\n")); !ok || !p.Due.Equal(time.Unix(1700000000, 123456500)) || p.Delay != 5*time.Millisecond {
+		t.Errorf("ParseBackoff(upper case) = %+v, %v", p, ok)
+	}
+	for _, bad := range []string{"", "@4000 1600\n", "@40000000693a1f3007bc7a84 x\n", "1600\n", "@40000000693a1f3007bc7a8g 1600\n", "@+0000000693a1f3007bc7a84 1600\n"} {
 		if _, ok := ParseBackoff([]byte(bad)); ok {
 			t.Errorf("ParseBackoff(%q) ok", bad)
 		}

@@ -1,7 +1,6 @@
 package supervise
 
 import (
-	"encoding/binary"
 	"errors"
 	"strconv"
 	"strings"
@@ -64,7 +63,8 @@ func (s Status) MarshalBinary() ([]byte, error) {
 	b := make([]byte, StatusSize)
 	stamp := s.Since.Bytes()
 	copy(b[0:12], stamp[:])
-	binary.LittleEndian.PutUint32(b[12:16], uint32(s.PID))
+	pid := uint32(s.PID)
+	b[12], b[13], b[14], b[15] = byte(pid), byte(pid>>8), byte(pid>>16), byte(pid>>24)
 	if s.Paused {
 		b[16] = 1
 	}
@@ -84,9 +84,8 @@ func (s *Status) UnmarshalBinary(b []byte) error {
 	if len(b) != StatusSize {
 		return ErrBadFormat
 	}
-	s.Since.Sec = binary.BigEndian.Uint64(b[0:8])
-	s.Since.Nano = binary.BigEndian.Uint32(b[8:12])
-	s.PID = int(binary.LittleEndian.Uint32(b[12:16]))
+	s.Since = tai64nFrom(b)
+	s.PID = int(uint32(b[12]) | uint32(b[13])<<8 | uint32(b[14])<<16 | uint32(b[15])<<24)
 	s.Paused = b[16] != 0
 	s.Want = Want(b[17])
 	s.TermSent = b[18] != 0

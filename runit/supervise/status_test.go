@@ -54,8 +54,8 @@ func TestTAI64N(t *testing.T) {
 	if s.Nano != 123456500 {
 		t.Errorf("Nano = %d, want 123456500", s.Nano)
 	}
-	if l := s.Label(); len(l) != 25 || l[:8] != "@4000000" {
-		t.Errorf("Label = %q", l)
+	if l := s.Label(); l != "@400000006553f10a075bcbf4" {
+		t.Errorf("Label = %q, want @400000006553f10a075bcbf4", l)
 	}
 	if s.UnixSeconds() != 1700000000 {
 		t.Errorf("UnixSeconds = %d", s.UnixSeconds())

@@ -1,9 +1,9 @@
 package supervise
 
 import (
-	"encoding/binary"
-	"encoding/hex"
 	"time"
+
+	"sysconf/internal/hexbytes"
 )
 
 // tai64Base is 2^62 plus runit's fixed TAI−UTC offset of 10 seconds.
@@ -36,16 +36,34 @@ func (t TAI64N) Time() time.Time {
 // Bytes returns the 12-byte big-endian encoding.
 func (t TAI64N) Bytes() [12]byte {
 	var b [12]byte
-	binary.BigEndian.PutUint64(b[0:8], t.Sec)
-	binary.BigEndian.PutUint32(b[8:12], t.Nano)
+	for i := range 8 {
+		b[i] = byte(t.Sec >> (56 - 8*i))
+	}
+	for i := range 4 {
+		b[8+i] = byte(t.Nano >> (24 - 8*i))
+	}
 	return b
+}
+
+// tai64nFrom decodes the 12-byte big-endian encoding at the start of b,
+// which holds at least 12 bytes. encoding/binary would do it, but it
+// imports reflect (see internal/hexbytes for why the tools avoid that).
+func tai64nFrom(b []byte) TAI64N {
+	var t TAI64N
+	for _, c := range b[0:8] {
+		t.Sec = t.Sec<<8 | uint64(c)
+	}
+	for _, c := range b[8:12] {
+		t.Nano = t.Nano<<8 | uint32(c)
+	}
+	return t
 }
 
 // Label returns the 25-byte "@" + 24 hex digits form that svlogd uses in
 // file names and -t stamps, and Debian's runsvdir in .forced-rescan.
 func (t TAI64N) Label() string {
 	b := t.Bytes()
-	return "@" + hex.EncodeToString(b[:])
+	return "@" + hexbytes.Encode(b[:])
 }
 
 // UnixSeconds returns the TAI64 seconds of t as Unix seconds, for clients that
