@@ -1,7 +1,7 @@
 // Package errtext turns errors into the errno texts that runit 2.1.2 prints
 // ("file does not exist", "temporary failure", …). They are djb's strings, not
 // strerror(3)'s, and scripts match on them, so every runit tool formats the
-// cause of a message through Text.
+// cause of a message through Text, and a recovered panic through Recovered.
 package errtext
 
 import (

@@ -32,3 +32,33 @@ func TestText(t *testing.T) {
 		})
 	}
 }
+
+type stringer struct{}
+
+func (stringer) String() string { return "a stringer" }
+
+type panicky struct{}
+
+func (*panicky) Error() string { panic("no text") }
+
+// TestRecovered checks Recovered against fmt's %v, which the tools used
+// before, for the values Go panics with.
+func TestRecovered(t *testing.T) {
+	var runtimeErr any
+	func() {
+		defer func() { runtimeErr = recover() }()
+		var m map[string]int
+		m["x"] = 1
+	}()
+	for _, v := range []any{runtimeErr, errors.New("sync: negative WaitGroup counter"), "close of nil channel", stringer{}, fmt.Errorf("wrapped: %w", syscall.EIO), ""} {
+		if got, want := Recovered(v), fmt.Sprintf("%v", v); got != want {
+			t.Errorf("Recovered(%#v) = %q, want %q", v, got, want)
+		}
+	}
+	if got := Recovered(42); got != "panic value of a type that is not an error or a string" {
+		t.Errorf("Recovered(42) = %q", got)
+	}
+	if got := Recovered(&panicky{}); got != "panic value whose method panics" {
+		t.Errorf("Recovered(a panicking error) = %q", got)
+	}
+}

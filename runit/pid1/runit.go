@@ -2,7 +2,6 @@ package pid1
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -101,7 +100,7 @@ func (r *runit) fatal(msg string) {
 func (r *runit) safely(step func()) (ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
-			r.fatal(fmt.Sprintf("BUG: %v, retrying in 5 seconds\n%s", v, debug.Stack()))
+			r.fatal("BUG: " + errtext.Recovered(v) + ", retrying in 5 seconds\n" + string(debug.Stack()))
 			time.Sleep(r.pause)
 			ok = false
 		}

@@ -1,13 +1,13 @@
 package runsv
 
 import (
-	"fmt"
 	"os"
 	"runtime/debug"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
+	"sysconf/internal/errtext"
 	"sysconf/runit/supervise"
 )
 
@@ -19,7 +19,7 @@ func (s *Supervisor) Run() (code int) {
 	defer s.release()
 	defer func() {
 		if r := recover(); r != nil {
-			s.warnx(fmt.Sprintf("internal error, giving up: %v\n%s", r, debug.Stack()))
+			s.warnx("internal error, giving up: " + errtext.Recovered(r) + "\n" + string(debug.Stack()))
 			code = 111
 		}
 	}()

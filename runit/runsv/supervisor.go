@@ -2,9 +2,9 @@ package runsv
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -138,7 +138,7 @@ func Open(cfg Config) (_ *Supervisor, err error) {
 		return nil, fatal("unable to change to directory", err)
 	}
 	s.dirfd = fd
-	s.procDir = fmt.Sprintf("/proc/self/fd/%d", fd)
+	s.procDir = "/proc/self/fd/" + strconv.Itoa(fd)
 	s.cgroupBase = cgroupBase()
 	var st unix.Stat_t
 	if unix.Stat(s.procDir, &st) != nil {

@@ -29,7 +29,6 @@ package runsvchdir
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -49,12 +48,12 @@ func Main(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		prog = args[0]
 	}
 	if len(args) < 2 {
-		fmt.Fprintf(stderr, "usage: %s dir\n\n", prog)
+		io.WriteString(stderr, "usage: "+prog+" dir\n\n")
 		return 1
 	}
 	dir := args[1]
 	fatal := func(msg string) int {
-		fmt.Fprintf(stderr, "%s: fatal: %s\n", prog, msg)
+		io.WriteString(stderr, prog+": fatal: "+msg+"\n")
 		return 111
 	}
 	if strings.HasPrefix(dir, ".") {
@@ -73,7 +72,7 @@ func Main(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		if e.Restore != nil {
 			// runit prints the failed rename as fatal, but carries on to
 			// restore current.
-			fmt.Fprintf(stderr, "%s: fatal: %s\n", prog, msg)
+			io.WriteString(stderr, prog+": fatal: "+msg+"\n")
 			return fatal("unable to move previous back to current: " + errtext.Text(e.Restore))
 		}
 		return fatal(msg)
@@ -82,10 +81,10 @@ func Main(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return fatal(err.Error())
 	}
 	if !switched {
-		fmt.Fprintf(stdout, "runsvchdir: %s: current.\n", dir)
+		io.WriteString(stdout, "runsvchdir: "+dir+": current.\n")
 		return 0
 	}
-	fmt.Fprintf(stdout, "runsvchdir: %s: now current.\n", dir)
+	io.WriteString(stdout, "runsvchdir: "+dir+": now current.\n")
 	return 0
 }
 

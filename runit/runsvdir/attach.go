@@ -2,7 +2,6 @@ package runsvdir
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"syscall"
 	"time"
@@ -23,7 +22,7 @@ func (s *scanner) attach() error {
 			// with our services.
 			if !peerTrusted(fd) {
 				syscall.Close(fd)
-				return fmt.Errorf("the supervisor host socket %s belongs to another user", name)
+				return errors.New("the supervisor host socket " + name + " belongs to another user")
 			}
 			if s.local == nil {
 				took, err := s.reclaim(fd)

@@ -1,7 +1,6 @@
 package runsvdir
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -9,6 +8,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -66,12 +66,12 @@ type host struct {
 // 100 on bad invocation.
 func HostMain(args []string, _ io.Reader, _, stderr io.Writer) int {
 	if len(args) < 2 {
-		fmt.Fprintf(stderr, "usage: %s dir\n\n", args[0])
+		io.WriteString(stderr, "usage: "+args[0]+" dir\n\n")
 		return 100
 	}
 	lfd := 3
 	if _, err := unix.FcntlInt(uintptr(lfd), unix.F_GETFD, 0); err != nil {
-		fmt.Fprintf(stderr, "%s %s: fatal: no listening socket on fd 3: %v\n", args[0], args[1], err)
+		io.WriteString(stderr, args[0]+" "+args[1]+": fatal: no listening socket on fd 3: "+err.Error()+"\n")
 		return 100
 	}
 	syscall.CloseOnExec(lfd)
@@ -219,7 +219,7 @@ func (h *host) warn(text string, err error) {
 	if err != nil {
 		text += ": " + err.Error()
 	}
-	fmt.Fprintf(h.stderr, "%s %s: warning: %s\n", HostName, h.dir, text)
+	io.WriteString(h.stderr, HostName+" "+h.dir+": warning: "+text+"\n")
 }
 
 func (h *host) serve(c *conn) {
@@ -342,7 +342,7 @@ func (h *host) run(k key, s *hostSup, inherit bool) {
 		if p := recover(); p != nil {
 			// A bug in one supervisor must not take the others down: report
 			// it and carry on as if that runsv had exited 111.
-			fmt.Fprintf(h.stderr, "runsv %s: fatal: panic: %v\n%s", s.name, p, debug.Stack())
+			io.WriteString(h.stderr, "runsv "+s.name+": fatal: panic: "+errtext.Recovered(p)+"\n"+string(debug.Stack()))
 		}
 		h.mu.Lock()
 		delete(h.sups, k)
@@ -398,7 +398,7 @@ func (h *host) openCounted(k key, s *hostSup, inherit bool) (*runsv.Supervisor, 
 func (h *host) open(k key, s *hostSup, inherit bool) (*runsv.Supervisor, bool) {
 	real, st, err := resolve(s.path)
 	if err != nil {
-		fmt.Fprintf(h.stderr, "runsv %s: fatal: unable to change to directory: %s\n", s.name, errtext.Text(err))
+		io.WriteString(h.stderr, "runsv "+s.name+": fatal: unable to change to directory: "+errtext.Text(err)+"\n")
 		return nil, false
 	}
 	if st.Dev != k.dev || st.Ino != k.ino {
@@ -416,7 +416,7 @@ func (h *host) open(k key, s *hostSup, inherit bool) (*runsv.Supervisor, bool) {
 		InheritWant: inherit,
 	})
 	if err != nil {
-		fmt.Fprintf(h.stderr, "runsv %s: fatal: %s\n", s.name, err)
+		io.WriteString(h.stderr, "runsv "+s.name+": fatal: "+err.Error()+"\n")
 		return nil, false
 	}
 	return sup, true
@@ -554,8 +554,7 @@ func (h *host) raiseNofileLocked() {
 	if need > lim.Max {
 		want.Max = max(need*2, lim.Max)
 		if b, err := os.ReadFile("/proc/sys/fs/nr_open"); err == nil {
-			var n uint64
-			if _, err := fmt.Sscan(string(b), &n); err == nil && want.Max > n {
+			if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && want.Max > n {
 				want.Max = n
 			}
 		}

@@ -1,7 +1,6 @@
 package runsvdir
 
 import (
-	"encoding/hex"
 	"errors"
 	"hash/fnv"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"sysconf/internal/hexbytes"
 )
 
 // The scanner and the host talk over a SOCK_SEQPACKET unix socket in the
@@ -83,7 +84,7 @@ func socketName(absDir string) string {
 	// self-test set-up to the start of every runit program.
 	h := fnv.New128a()
 	h.Write([]byte(absDir))
-	return "@sysconf-runsvdir-" + hex.EncodeToString(h.Sum(nil))
+	return "@sysconf-runsvdir-" + hexbytes.Encode(h.Sum(nil))
 }
 
 func encode(fields ...string) []byte { return []byte(strings.Join(fields, "\x00")) }

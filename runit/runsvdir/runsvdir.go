@@ -1,7 +1,6 @@
 package runsvdir
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -68,13 +67,13 @@ func Main(args []string, _ io.Reader, _, stderr io.Writer) int {
 		}
 	}
 	if len(rest) == 0 {
-		fmt.Fprintf(stderr, "usage: %s [-P] dir\n\n", prog)
+		io.WriteString(stderr, "usage: "+prog+" [-P] dir\n\n")
 		return 1
 	}
 	s := &scanner{dir: rest[0], setsid: setsid, warnw: stderr, table: make(map[key]*entry), events: make(chan hostEvent, 1024)}
 	abs, err := filepath.Abs(s.dir)
 	if err != nil {
-		fmt.Fprintf(stderr, "runsvdir %s: fatal: unable to open current directory: %s\n", s.dir, errtext.Text(err))
+		io.WriteString(stderr, "runsvdir "+s.dir+": fatal: unable to open current directory: "+errtext.Text(err)+"\n")
 		return 100
 	}
 	s.absDir = abs
@@ -197,11 +196,11 @@ func (s *scanner) interval() time.Duration {
 }
 
 func (s *scanner) warn(text string, err error) {
-	fmt.Fprintf(s.warnw, "runsvdir %s: warning: %s: %s\n", s.dir, text, errtext.Text(err))
+	io.WriteString(s.warnw, "runsvdir "+s.dir+": warning: "+text+": "+errtext.Text(err)+"\n")
 }
 
 func (s *scanner) warnx(text string) {
-	fmt.Fprintf(s.warnw, "runsvdir %s: warning: %s\n", s.dir, text)
+	io.WriteString(s.warnw, "runsvdir "+s.dir+": warning: "+text+"\n")
 }
 
 // setupLog makes a non-blocking pipe runsvdir's fd 2 (and so the host's and
