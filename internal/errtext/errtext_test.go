@@ -45,11 +45,10 @@ func (*panicky) Error() string { panic("no text") }
 // before, for the values Go panics with.
 func TestRecovered(t *testing.T) {
 	var runtimeErr any
-	func() {
+	func(i int) {
 		defer func() { runtimeErr = recover() }()
-		var m map[string]int
-		m["x"] = 1
-	}()
+		_ = []int{}[i]
+	}(1)
 	for _, v := range []any{runtimeErr, errors.New("sync: negative WaitGroup counter"), "close of nil channel", stringer{}, fmt.Errorf("wrapped: %w", syscall.EIO), ""} {
 		if got, want := Recovered(v), fmt.Sprintf("%v", v); got != want {
 			t.Errorf("Recovered(%#v) = %q, want %q", v, got, want)
