@@ -34,9 +34,11 @@
 //   - SIGCONT: if /run/runit.stopit is owner-executable, runit chmods it to
 //     0, sends SIGTERM to stage 2, gives it five seconds, then SIGKILL, and
 //     goes on with stage 3;
-//   - SIGPWR (Debian): as SIGCONT without needing the stopit file; like
-//     Debian's runit, which keeps the signal's flag set, runit then warns
-//     "signals only work in stage 2." once as stage 3 begins.
+//   - SIGPWR (Debian): as SIGCONT without needing the stopit file. Debian's
+//     runit never clears the signal's flag, so it then warns "signals only
+//     work in stage 2." at every wake-up of stage 3's loop that does not
+//     reap stage 3 (none, once or more, as other children exit); this runit
+//     warns once, as stage 3 begins.
 //
 // Every other child that exits, such as the orphans the kernel hands to
 // process no. 1, is reaped at once through the process's one reaper

@@ -65,7 +65,8 @@ type runit struct {
 	// pause is runit's sleep(5) before a retry (tests shorten it).
 	pause time.Duration
 	// pwrSeen is Debian's stale SIGPWR flag: after a SIGPWR shutdown its
-	// runit warns "signals only work in stage 2." once as stage 3 begins.
+	// runit warns "signals only work in stage 2." in stage 3 as often as
+	// other children wake it; this one warns once, as stage 3 begins.
 	pwrSeen bool
 }
 
