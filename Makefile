@@ -3,17 +3,25 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 GO      ?= go
 
-# Every name the multi-call runit binary answers to (bin/runit itself is the
-# binary; the others are links to it). internal/runitnames.Links is the
-# list, and TestMakefileNames keeps this copy equal to it.
-RUNIT_LINKS = runit-init runsv runsvdir runsvchdir sv chpst svlogd \
-	envdir envuidgid pgrphack setuidgid softlimit setlock
+# The runit programs, one static binary each as runit ships them
+# (cmd/<program>), and the names linked to each in bin/: PROGRAM_LINKS.
+# internal/runitnames.Programs is the list, and TestMakefileNames keeps
+# this copy equal to it.
+RUNIT_PROGRAMS = runit runsv runsvdir runsvchdir sv chpst svlogd
+runit_LINKS = runit-init
+chpst_LINKS = envdir envuidgid pgrphack setuidgid softlimit setlock
+
+# Every runit name: each program, then its links.
+RUNIT_NAMES = $(foreach p,$(RUNIT_PROGRAMS),$(p) $($(p)_LINKS))
 
 .PHONY: build test check fuzz lint bench man install demo clean
 
+# A name in bin/ that is a link from an earlier build goes first: go build
+# would write a program through it, into the file it leads to.
 build:
+	@for n in $(RUNIT_NAMES); do if [ -L bin/$$n ]; then rm bin/$$n; fi; done
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
-	cd bin && for n in $(RUNIT_LINKS); do ln -sfn runit $$n; done
+	cd bin $(foreach p,$(RUNIT_PROGRAMS),$(foreach n,$($(p)_LINKS),&& ln -sfn $(p) $(n)))
 
 test:
 	$(GO) vet ./...
@@ -59,8 +67,8 @@ man: build
 # under $(DESTDIR)$(PREFIX), where each shell looks for them.
 install: build man
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 bin/runit $(DESTDIR)$(PREFIX)/bin/runit
-	for n in $(RUNIT_LINKS); do ln -sfn runit $(DESTDIR)$(PREFIX)/bin/$$n; done
+	for p in $(RUNIT_PROGRAMS); do install -m 0755 bin/$$p $(DESTDIR)$(PREFIX)/bin/$$p || exit 1; done
+	cd $(DESTDIR)$(PREFIX)/bin $(foreach p,$(RUNIT_PROGRAMS),$(foreach n,$($(p)_LINKS),&& ln -sfn $(p) $(n)))
 	install -m 0755 bin/sysconf $(DESTDIR)$(PREFIX)/bin/sysconf
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 bin/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/

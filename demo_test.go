@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sysconf/internal/runitnames"
 	"sysconf/internal/testenv"
 )
 
@@ -30,7 +31,7 @@ func TestDemo(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/sysconf: %v\n%s", err, out)
 	}
-	for _, n := range testenv.RunitNames {
+	for _, n := range runitnames.Names() {
 		if err := os.Symlink(testenv.Tool(t, n), filepath.Join(bin, n)); err != nil {
 			t.Fatal(err)
 		}

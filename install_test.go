@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"sysconf/internal/testenv"
+	"sysconf/internal/runitnames"
 )
 
 // TestMakeInstall runs make install into a temporary DESTDIR and checks
@@ -25,10 +25,21 @@ func TestMakeInstall(t *testing.T) {
 		t.Fatalf("make install: %v\n%s", err, out)
 	}
 	usr := filepath.Join(dest, "usr")
-	for _, n := range append([]string{"sysconf"}, testenv.RunitNames...) {
+	for _, n := range append([]string{"sysconf"}, runitnames.Names()...) {
 		fi, err := os.Stat(filepath.Join(usr, "bin", n))
 		if err != nil || fi.Mode()&0o111 == 0 {
 			t.Errorf("bin/%s is not an installed program: %v", n, err)
+		}
+	}
+	// One binary per runit program, each link beside the program it names.
+	for _, p := range runitnames.Programs {
+		if fi, err := os.Lstat(filepath.Join(usr, "bin", p.Name)); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("bin/%s is not a file of its own: %v", p.Name, err)
+		}
+		for _, n := range p.Links {
+			if target, err := os.Readlink(filepath.Join(usr, "bin", n)); err != nil || target != p.Name {
+				t.Errorf("bin/%s leads to %q (%v), want %s", n, target, err, p.Name)
+			}
 		}
 	}
 	completions := map[string]string{

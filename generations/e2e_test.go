@@ -17,18 +17,12 @@ import (
 )
 
 // supervisor returns the runsvdir to test with and the PATH where its runsv
-// is found: ours (testenv.Tool) unless SYSCONF_TEST_RUNSVDIR=debian, or
-// unless our multi-call binary does not answer to runsvdir yet, in which
-// case Debian's is used and the test says so.
+// is found: ours (testenv.Tool) unless SYSCONF_TEST_RUNSVDIR=debian.
 func supervisor(t testing.TB) (string, string) {
 	if os.Getenv("SYSCONF_TEST_RUNSVDIR") != "debian" {
 		ours := testenv.Tool(t, "runsvdir")
-		out, _ := exec.Command(ours).CombinedOutput()
-		if !strings.Contains(string(out), "unknown program name") {
-			t.Logf("supervising with our runsvdir")
-			return ours, filepath.Dir(ours) + ":/bin:/usr/bin"
-		}
-		t.Logf("our runit does not provide runsvdir yet; supervising with Debian's")
+		t.Logf("supervising with our runsvdir")
+		return ours, filepath.Dir(ours) + ":/bin:/usr/bin"
 	}
 	return testenv.DebianRunit(t, "runsvdir"), "/usr/bin:/bin"
 }

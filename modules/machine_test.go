@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sysconf/internal/runitnames"
 	"sysconf/internal/testenv"
 )
 
@@ -41,7 +42,8 @@ func moduleRoot() string {
 	return filepath.Dir(filepath.Dir(file))
 }
 
-// programs returns a folder holding sysconf and our runit under every name.
+// programs returns a folder holding sysconf and our runit programs under
+// every name.
 func programs(t *testing.T) string {
 	t.Helper()
 	runit := testenv.RunitBin(t)
@@ -56,18 +58,23 @@ func programs(t *testing.T) string {
 					return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 				}
 			}
-			// A copy, linked by relative names: the machine sees this
+			// Copies, linked by relative names: the machine sees this
 			// folder alone, not the one testenv built runit in.
-			b, err := os.ReadFile(filepath.Join(runit, "runit"))
-			if err == nil {
-				err = os.WriteFile(filepath.Join(dir, "runit"), b, 0o755)
-			}
-			for _, n := range testenv.RunitNames {
-				if err == nil && n != "runit" {
-					err = os.Symlink("runit", filepath.Join(dir, n))
+			for _, p := range runitnames.Programs {
+				b, err := os.ReadFile(filepath.Join(runit, p.Name))
+				if err == nil {
+					err = os.WriteFile(filepath.Join(dir, p.Name), b, 0o755)
+				}
+				for _, n := range p.Links {
+					if err == nil {
+						err = os.Symlink(p.Name, filepath.Join(dir, n))
+					}
+				}
+				if err != nil {
+					return err
 				}
 			}
-			return err
+			return nil
 		})
 	})
 	if buildErr != nil {

@@ -42,14 +42,11 @@ func chrootTree(t *testing.T, root string) {
 		}
 	}
 	copyFile(bb, filepath.Join(bin, "busybox"))
-	copyFile(testenv.Tool(t, "runit"), filepath.Join(bin, "runit"))
+	for _, n := range []string{"runit", "sv"} {
+		copyFile(testenv.Tool(t, n), filepath.Join(bin, n))
+	}
 	for _, a := range []string{"sh", "readlink", "cat", "echo", "grep", "mkdir", "chmod", "hostname", "env", "ls", "sync", "ln", "mv", "rm", "cut"} {
 		if err := os.Symlink("busybox", filepath.Join(bin, a)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, n := range []string{"sv"} {
-		if err := os.Symlink("runit", filepath.Join(bin, n)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -59,7 +59,8 @@ boot { vm_console = false }, or brings its own service named console.
 The kernel is --kernel, else $SYSCONF_VM_KERNEL, else the host's newest
 /boot/vmlinuz-*; run-vm takes another one from $KERNEL. The runit binary is
 --runit, else the runit beside the sysconf program (make build puts both in
-bin/). With $SOURCE_DATE_EPOCH set, the generation is dated then, and the
+bin/); the other runit programs (runsv, runsvdir, sv, chpst, svlogd,
+runsvchdir) are taken from beside it. With $SOURCE_DATE_EPOCH set, the generation is dated then, and the
 same description and binaries give the same initramfs bytes.`,
 		Example: `  sysconf build-vm -c examples/ -o /tmp/vm --kernel /boot/vmlinuz-6.1.0-27-amd64
   /tmp/vm/run-vm`,
@@ -71,7 +72,7 @@ same description and binaries give the same initramfs bytes.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.out, "out", "o", "", "the folder to write root/, initramfs.gz and run-vm into (required)")
 	f.StringVar(&o.kernel, "kernel", "", "the kernel run-vm boots (default: $SYSCONF_VM_KERNEL, else the newest /boot/vmlinuz-*)")
-	f.StringVar(&o.runit, "runit", "", "the static runit binary (default: runit beside this program)")
+	f.StringVar(&o.runit, "runit", "", "the static runit binary, with the other runit programs beside it (default: runit beside this program)")
 	f.StringVar(&o.busybox, "busybox", "", "a static busybox (default: the host's /bin/busybox when static)")
 	f.StringVar(&o.runlevel, "runlevel", "", "the runlevel the VM boots into (default: default)")
 	return cmd
@@ -153,7 +154,9 @@ func (a *app) buildVM(ctx context.Context, o buildVMOptions, stdout, stderr io.W
 	}
 
 	img := vm.Image{Trees: []string{root}}
-	vm.RunitLinks(&img, runit, runitnames.Links) // the names make build links in bin/
+	// Every runit program with the links make build makes in bin/.
+	vm.RunitLinks(&img, filepath.Dir(runit), runitnames.Programs)
+	img.Files["bin/runit"] = runit // --runit may name it otherwise
 	if self := selfSysconf(); self != "" {
 		img.Files["bin/sysconf"] = self
 	}
@@ -192,8 +195,9 @@ func (a *app) sourceDate() (time.Time, error) {
 }
 
 // findRunit returns the runit binary to put in the image: the given one,
-// else runit beside this program. It must be static: the image has no
-// dynamic loader.
+// else runit beside this program. The other runit programs
+// (internal/runitnames) must be beside it, as make build puts them in
+// bin/. Each must be static: the image has no dynamic loader.
 func findRunit(given string) (string, error) {
 	p := given
 	if p == "" {
@@ -206,14 +210,34 @@ func findRunit(given string) (string, error) {
 			return "", fmt.Errorf("no runit binary beside %s: give --runit FILE, or run make build and use bin/sysconf", exe)
 		}
 	}
-	static, err := vm.IsStatic(p)
-	if err != nil {
-		return "", fmt.Errorf("runit %s: %v", p, err)
+	if err := static(p); err != nil {
+		return "", err
 	}
-	if !static {
-		return "", fmt.Errorf("runit %s is dynamically linked: build it with CGO_ENABLED=0 (make build)", p)
+	for _, prog := range runitnames.Programs {
+		if prog.Name == "runit" {
+			continue // p, under whatever name it was given
+		}
+		other := filepath.Join(filepath.Dir(p), prog.Name)
+		if _, err := os.Stat(other); err != nil {
+			return "", fmt.Errorf("no %s beside the runit binary %s: build every runit program (make build)", prog.Name, p)
+		}
+		if err := static(other); err != nil {
+			return "", err
+		}
 	}
 	return filepath.Abs(p)
+}
+
+// static fails unless the runit program at p is statically linked.
+func static(p string) error {
+	ok, err := vm.IsStatic(p)
+	if err != nil {
+		return fmt.Errorf("runit %s: %v", p, err)
+	}
+	if !ok {
+		return fmt.Errorf("runit %s is dynamically linked: build it with CGO_ENABLED=0 (make build)", p)
+	}
+	return nil
 }
 
 // selfSysconf is this program when it is a static sysconf, for the image's

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"sysconf/internal/runitnames"
 	"sysconf/internal/testenv"
 	"sysconf/internal/vm"
 )
@@ -151,15 +152,23 @@ func TestBuildVM(t *testing.T) {
 		}
 	}
 	wantType("dev/console", sIFCHR)
-	wantType("bin/runit", sIFREG)
 	wantType("service", sIFLNK)
-	for _, n := range []string{"sbin/init", "bin/sv", "bin/runsvdir", "bin/runsvchdir", "bin/svlogd", "bin/chpst"} {
+	// Every runit program, a binary of its own, with its links.
+	for _, p := range runitnames.Programs {
+		wantType("bin/"+p.Name, sIFREG)
+		if e := ents["bin/"+p.Name]; e.mode&0o111 == 0 {
+			t.Errorf("bin/%s is not executable: %o", p.Name, e.mode)
+		}
+		for _, n := range p.Links {
+			if got, _, ok := resolve(ents, "bin/"+n); !ok || got != "bin/"+p.Name {
+				t.Errorf("bin/%s leads to %s, want bin/%s", n, got, p.Name)
+			}
+		}
+	}
+	for _, n := range []string{"sbin/init", "sbin/runit-init", "sbin/runit"} {
 		if got, _, ok := resolve(ents, n); !ok || got != "bin/runit" {
 			t.Errorf("%s leads to %s, want bin/runit", n, got)
 		}
-	}
-	if e := ents["bin/runit"]; e.mode&0o111 == 0 {
-		t.Errorf("bin/runit is not executable: %o", e.mode)
 	}
 	// The stage scripts, through the boot default's links.
 	for stage, want := range map[string]string{
@@ -353,6 +362,13 @@ func TestBuildVMErrors(t *testing.T) {
 		}
 	}
 	runit := testenv.Tool(t, "runit")
+	// runit without the other runit programs beside it.
+	alone := filepath.Join(t.TempDir(), "runit")
+	if b, err := os.ReadFile(runit); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(alone, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -362,6 +378,7 @@ func TestBuildVMErrors(t *testing.T) {
 		{"no out", []string{"-c", "../../examples/small.hcl"}, 2, "build-vm needs -o DIR"},
 		{"missing kernel", []string{"-c", "../../examples/small.hcl", "-o", filepath.Join(dir, "a"), "--kernel", filepath.Join(dir, "nope"), "--runit", runit}, 1, "nope: not a readable file"},
 		{"dynamic runit", []string{"-c", "../../examples/small.hcl", "-o", filepath.Join(dir, "b"), "--kernel", kernel, "--runit", dynamic}, 1, "is dynamically linked"},
+		{"runit alone", []string{"-c", "../../examples/small.hcl", "-o", filepath.Join(dir, "d"), "--kernel", kernel, "--runit", alone}, 1, "no runsv beside the runit binary " + alone},
 		{"root not ours", []string{"-c", "../../examples/small.hcl", "-o", notOurs, "--kernel", kernel, "--runit", runit}, 1, "is not a tree made by build-vm"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

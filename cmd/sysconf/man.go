@@ -16,8 +16,8 @@ import (
 // The hidden man command writes the manual pages make man installs. The
 // sysconf pages come from the cobra commands, the very text --help prints;
 // the runit tools' pages from their packages' doc comments, read from the
-// source tree (--src), since the runit binary must not carry a generator
-// (it links neither cobra nor anything it does not run).
+// source tree (--src), since the runit programs must not carry a generator
+// (they link neither cobra nor anything they do not run).
 
 // exitStatus is the EXIT STATUS section of every sysconf page; main.go's
 // doc comment says the same for go doc.

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"sysconf/internal/manpage"
-	"sysconf/internal/testenv"
+	"sysconf/internal/runitnames"
 )
 
 // TestManPages writes every page as make man does and has groff, which
@@ -47,8 +47,8 @@ func TestManPages(t *testing.T) {
 		}
 	}
 	for _, r := range runitPages {
-		if !slices.Contains(testenv.RunitNames, r.name) {
-			t.Errorf("page %s is not a runit program (testenv.RunitNames)", r.name)
+		if !slices.Contains(runitnames.Names(), r.name) {
+			t.Errorf("page %s is not a runit program's name (runitnames.Names)", r.name)
 		}
 	}
 	for _, name := range got {

@@ -1,7 +1,7 @@
 // Package testenv gives sysconf's integration tests what they share: the
-// runit binary built once per test process with a link for every program
-// name, Debian's runit located (its absence fails the test: CI must install
-// it), processes that are always stopped by PID, bounded waits, and the
+// runit programs built once per test process with their links, Debian's
+// runit located (its absence fails the test: CI must install it),
+// processes that are always stopped by PID, bounded waits, and the
 // runner of the runit tools' testscript scripts (script.go).
 //
 // Nothing here touches the host's /etc, /service, /var or /run: every path a
@@ -25,10 +25,6 @@ import (
 	"sysconf/internal/runitnames"
 )
 
-// RunitNames are the program names RunitBin provides: the runit binary and
-// every link make build makes to it (runitnames.Links).
-var RunitNames = append([]string{"runit"}, runitnames.Links...)
-
 var (
 	buildOnce sync.Once
 	binDir    string
@@ -41,26 +37,29 @@ func moduleRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// RunitBin builds cmd/runit (CGO_ENABLED=0, as make build does) once per test
-// process and returns a directory holding it under every runit name: a
-// SharedBuildDir, readable by every account (loggers drop to an
+// RunitBin builds every runit program (internal/runitnames; CGO_ENABLED=0,
+// as make build does) once per test process and returns a directory
+// holding each under its name with its links, as make build lays out bin/:
+// a SharedBuildDir, readable by every account (loggers drop to an
 // unprivileged one, planner.LogUser, when a test runs as root).
 func RunitBin(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = SharedBuildDir("sysconf-runit-bin", func(dir string) error {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "runit"), "./cmd/runit")
+			// One go build of several main packages writes each as
+			// dir/<its directory's name>.
+			args := append([]string{"build", "-o", dir + "/"}, runitnames.Packages()...)
+			cmd := exec.Command("go", args...)
 			cmd.Dir = moduleRoot()
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if out, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("go build ./cmd/runit: %v\n%s", err, out)
+				return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 			}
-			for _, n := range RunitNames {
-				if n == "runit" {
-					continue
-				}
-				if err := os.Symlink("runit", filepath.Join(dir, n)); err != nil {
-					return err
+			for _, p := range runitnames.Programs {
+				for _, n := range p.Links {
+					if err := os.Symlink(p.Name, filepath.Join(dir, n)); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
@@ -72,7 +71,8 @@ func RunitBin(t testing.TB) string {
 	return binDir
 }
 
-// Tool returns the path of one of our runit programs.
+// Tool returns the path of one of our runit programs, by any of the names
+// internal/runitnames installs it under.
 func Tool(t testing.TB, name string) string {
 	return filepath.Join(RunitBin(t), name)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"sysconf/internal/runitnames"
 	"sysconf/internal/testenv"
 )
 
@@ -36,29 +37,12 @@ func requireVM(t testing.TB) (qemu, kernel, busybox string) {
 	return qemu, kernel, busybox
 }
 
-// ourRunit adds our static runit to img: every runit name it answers to,
-// and busybox's runsvdir applet in place of any runit program it lacks.
+// ourRunit adds our static runit to img: every runit program with its
+// links (internal/runitnames), then busybox for the rest.
 func ourRunit(t testing.TB, img *Image, busybox string) {
 	t.Helper()
-	bin := testenv.Tool(t, "runit")
-	var names, missing []string
-	for _, n := range testenv.RunitNames {
-		_, stderr, _ := testenv.Run(t, 10*time.Second, exec.Command(bin, n))
-		if strings.Contains(stderr, "unknown program name") {
-			missing = append(missing, n)
-		} else {
-			names = append(names, n)
-		}
-	}
-	RunitLinks(img, bin, names)
-	applets := append([]string{}, BusyboxApplets...)
-	for _, n := range missing {
-		if n == "runsvdir" {
-			t.Logf("our runit has no runsvdir yet: using busybox's")
-			applets = append(applets, n)
-		}
-	}
-	BusyboxLinks(img, busybox, applets)
+	RunitLinks(img, testenv.RunitBin(t), runitnames.Programs)
+	BusyboxLinks(img, busybox, BusyboxApplets)
 }
 
 // debianRunit adds Debian's runit and runit-init (unpacked in deb by
@@ -238,9 +222,8 @@ sync
 `)
 	img := Image{Trees: []string{dir}}
 	debianRunit(t, &img, deb, busybox)
-	img.Files["bin/runit"] = testenv.Tool(t, "runit")
 	for _, n := range []string{"runsvdir", "runsv", "sv", "svlogd", "chpst"} {
-		img.Links["bin/"+n] = "runit"
+		img.Files["bin/"+n] = testenv.Tool(t, n)
 	}
 	res := boot(t, qemu, kernel, img, 120*time.Second)
 	if t.Failed() {

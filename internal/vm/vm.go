@@ -7,9 +7,9 @@
 // directories). Build adds the skeleton every boot needs (/dev/console and
 // /dev/null nodes for process no. 1 to start with a console, and the mount
 // points proc, sys, dev, run, tmp) and writes the gzip-compressed newc
-// archive with internal/initramfs. RunitLinks and BusyboxLinks fill in the
-// usual links; WriteRunVM writes the boot script. The kernel command line
-// (Append) runs /sbin/init on the serial console and turns a panic into an
+// archive with internal/initramfs. RunitLinks (every runit program and its
+// links) and BusyboxLinks fill in the usual files and links; WriteRunVM
+// writes the boot script. The kernel command line (Append) runs /sbin/init on the serial console and turns a panic into an
 // immediate exit, so that qemu, started with -no-reboot, ends when the
 // system powers off, reboots or panics.
 package vm
@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"sysconf/internal/initramfs"
+	"sysconf/internal/runitnames"
 )
 
 // Append is the kernel command line of every sysconf VM.
@@ -129,20 +130,21 @@ func sorted[V any](m map[string]V) []string {
 	return keys
 }
 
-// RunitLinks puts the runit binary at /bin/runit with a link for each of
-// names in /bin, and /sbin/init, /sbin/runit-init and /sbin/runit pointing
-// to it (the kernel execs /sbin/init as process no. 1).
-func RunitLinks(img *Image, runit string, names []string) {
+// RunitLinks puts each runit program of programs, the file of its name in
+// dir, in /bin with its links beside it (internal/runitnames), and makes
+// /sbin/init, /sbin/runit-init and /sbin/runit lead to /bin/runit (the
+// kernel execs /sbin/init as process no. 1).
+func RunitLinks(img *Image, dir string, programs []runitnames.Program) {
 	if img.Files == nil {
 		img.Files = map[string]string{}
 	}
 	if img.Links == nil {
 		img.Links = map[string]string{}
 	}
-	img.Files["bin/runit"] = runit
-	for _, n := range names {
-		if n != "runit" {
-			img.Links["bin/"+n] = "runit"
+	for _, p := range programs {
+		img.Files["bin/"+p.Name] = filepath.Join(dir, p.Name)
+		for _, n := range p.Links {
+			img.Links["bin/"+n] = p.Name
 		}
 	}
 	for _, n := range []string{"init", "runit-init", "runit"} {

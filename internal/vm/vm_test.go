@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sysconf/internal/runitnames"
 	"sysconf/internal/testenv"
 )
 
@@ -53,14 +54,15 @@ func names(t *testing.T, gz []byte) []string {
 func TestBuild(t *testing.T) {
 	dir := t.TempDir()
 	testenv.WriteScript(t, filepath.Join(dir, "etc/runit/1"), "true\n")
-	bin := filepath.Join(dir, "fake-runit")
-	if err := os.WriteFile(bin, []byte("ELF"), 0o755); err != nil {
-		t.Fatal(err)
+	bin := t.TempDir() // beside the tree, not in it
+	programs := []runitnames.Program{{Name: "runit", Links: []string{"runit-init"}}, {Name: "sv"}, {Name: "chpst", Links: []string{"envdir"}}}
+	for _, p := range append(programs, runitnames.Program{Name: "busybox"}) {
+		testenv.WriteScript(t, filepath.Join(bin, p.Name), "fake "+p.Name+"\n")
 	}
 	img := Image{Trees: []string{dir}}
-	RunitLinks(&img, bin, []string{"runit", "sv"})
-	BusyboxLinks(&img, bin, []string{"sh", "sv"})
-	img.Files["lib64/ld-linux-x86-64.so.2"] = bin
+	RunitLinks(&img, bin, programs)
+	BusyboxLinks(&img, filepath.Join(bin, "busybox"), []string{"sh", "sv"})
+	img.Files["lib64/ld-linux-x86-64.so.2"] = filepath.Join(bin, "busybox")
 	var buf bytes.Buffer
 	if err := Build(&buf, img); err != nil {
 		t.Fatal(err)
@@ -68,8 +70,8 @@ func TestBuild(t *testing.T) {
 	got := strings.Join(names(t, buf.Bytes()), "\n")
 	for _, want := range []string{
 		"dev/console", "dev/null", "proc", "run", "tmp",
-		"etc/runit/1", "bin/runit", "bin/busybox", "lib64", "lib64/ld-linux-x86-64.so.2",
-		"bin/sv -> runit", "bin/sh -> busybox",
+		"etc/runit/1", "bin/runit", "bin/sv", "bin/chpst", "bin/busybox", "lib64", "lib64/ld-linux-x86-64.so.2",
+		"bin/runit-init -> runit", "bin/envdir -> chpst", "bin/sh -> busybox",
 		"sbin/init -> ../bin/runit", "sbin/runit-init -> ../bin/runit",
 	} {
 		if !strings.Contains("\n"+got+"\n", "\n"+want+"\n") {

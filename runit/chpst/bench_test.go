@@ -18,11 +18,11 @@ import (
 // commands take turns so that machine noise hits them alike; each figure is
 // the median of 10 rounds of 100 runs (per-run mean within a round). A
 // fourth command, testdata/floor, is the least any Go program can cost in
-// chpst's place (start the runtime, exec). A fifth, the multi-call binary
-// built with -tags benchfloor and called as exec-floor, execs once every
-// package is initialised: its cost above the floor is the binary's size and
-// initialisation, which every runit tool pays, and the part of our figure
-// above it is chpst's own work.
+// chpst's place (start the runtime, exec). A fifth, the chpst binary
+// (cmd/chpst) built with -tags benchfloor and called as exec-floor, execs
+// once every package is initialised: its cost above the floor is the
+// binary's size and initialisation, and the part of our figure above it is
+// chpst's own work.
 func BenchmarkExecOverhead(b *testing.B) {
 	const rounds, perRound = 10, 100
 	env := filepath.Join(b.TempDir(), "env")
@@ -34,11 +34,11 @@ func BenchmarkExecOverhead(b *testing.B) {
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build testdata/floor: %v\n%s", err, out)
 	}
-	multi := filepath.Join(b.TempDir(), "exec-floor")
-	build = exec.Command("go", "build", "-tags", "benchfloor", "-o", multi, "../../cmd/runit")
+	binFloor := filepath.Join(b.TempDir(), "exec-floor")
+	build = exec.Command("go", "build", "-tags", "benchfloor", "-o", binFloor, "../../cmd/chpst")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build -tags benchfloor cmd/runit: %v\n%s", err, out)
+		b.Fatalf("go build -tags benchfloor cmd/chpst: %v\n%s", err, out)
 	}
 	cmds := []struct {
 		name string
@@ -48,7 +48,7 @@ func BenchmarkExecOverhead(b *testing.B) {
 		{"ours", []string{testenv.Tool(b, "chpst"), "-u", "nobody", "-e", env, "true"}},
 		{"debian", []string{testenv.DebianRunit(b, "chpst"), "-u", "nobody", "-e", env, "true"}},
 		{"go-floor", []string{floor, trueBin}},
-		{"multi-call-floor", []string{multi, trueBin}},
+		{"chpst-floor", []string{binFloor, trueBin}},
 	}
 	environ := []string{"PATH=/usr/bin:/bin"}
 	spawn := func(argv []string) {
@@ -79,17 +79,17 @@ func BenchmarkExecOverhead(b *testing.B) {
 			sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 			return (d[len(d)/2-1] + d[len(d)/2]) / 2
 		}
-		base, ours, deb, fl, mfl := median(per[0]), median(per[1]), median(per[2]), median(per[3]), median(per[4])
-		oursOver, debOver, floorOver, multiOver := ours-base, deb-base, fl-base, mfl-base
+		base, ours, deb, fl, bfl := median(per[0]), median(per[1]), median(per[2]), median(per[3]), median(per[4])
+		oursOver, debOver, floorOver, binOver := ours-base, deb-base, fl-base, bfl-base
 		ratio := float64(oursOver) / float64(debOver)
 		b.ReportMetric(float64(base.Microseconds()), "true-µs/run")
 		b.ReportMetric(float64(oursOver.Microseconds()), "ours-overhead-µs/run")
 		b.ReportMetric(float64(debOver.Microseconds()), "debian-overhead-µs/run")
 		b.ReportMetric(float64(floorOver.Microseconds()), "go-floor-overhead-µs/run")
-		b.ReportMetric(float64(multiOver.Microseconds()), "multi-call-floor-overhead-µs/run")
+		b.ReportMetric(float64(binOver.Microseconds()), "chpst-floor-overhead-µs/run")
 		b.ReportMetric(ratio, "ours/debian")
 		b.ReportMetric(float64(oursOver)/float64(floorOver), "ours/go-floor")
-		fmt.Printf("chpst -u nobody -e DIR true, overhead over true (median of %d×%d runs): ours %v, debian %v, ours/debian %.2f (true alone %v; a Go program doing nothing but exec: %v, ours/floor %.2f; the multi-call binary doing nothing but exec: %v, ours/that %.2f)\n",
-			rounds, perRound, oursOver, debOver, ratio, base, floorOver, float64(oursOver)/float64(floorOver), multiOver, float64(oursOver)/float64(multiOver))
+		fmt.Printf("chpst -u nobody -e DIR true, overhead over true (median of %d×%d runs): ours %v, debian %v, ours/debian %.2f (true alone %v; a Go program doing nothing but exec: %v, ours/floor %.2f; the chpst binary doing nothing but exec: %v, ours/that %.2f)\n",
+			rounds, perRound, oursOver, debOver, ratio, base, floorOver, float64(oursOver)/float64(floorOver), binOver, float64(oursOver)/float64(binOver))
 	}
 }

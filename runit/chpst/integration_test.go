@@ -219,7 +219,7 @@ func TestSetgroupsFailsAsNobody(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ours, err := os.ReadFile(filepath.Join(testenv.RunitBin(t), "runit"))
+	ours, err := os.ReadFile(testenv.Tool(t, "chpst"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +477,7 @@ func TestOrderOfApplication(t *testing.T) {
 	writeFile(t, filepath.Join(root, "etc", "group"), "altg:x:999:\n")
 	// A static program inside the new root: our own binary as pgrphack
 	// running "chpst", which prints its usage.
-	ours, err := os.ReadFile(filepath.Join(testenv.RunitBin(t), "runit"))
+	ours, err := os.ReadFile(testenv.Tool(t, "chpst"))
 	if err != nil {
 		t.Fatal(err)
 	}

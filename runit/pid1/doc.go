@@ -1,6 +1,6 @@
 // Package pid1 is sysconf's process no. 1: the runit and runit-init
-// programs of the multi-call runit binary (a package named init cannot be
-// imported, hence the name).
+// programs, one binary (cmd/runit) that runit-init is a link to (a package
+// named init cannot be imported, hence the name).
 //
 // # Synopsis
 //
@@ -54,7 +54,7 @@
 // with the texts of runit 2.1.2 as built by Debian.
 //
 // runit-init is what /sbin/init points to. As process no. 1 it becomes
-// runit (the multi-call binary runs its own runit in place, rather than
+// runit (the binary runs its own runit in place, rather than
 // exec'ing /sbin/runit, so that it never depends on which runit /sbin
 // holds). Otherwise only the first character of its first argument counts:
 // 0 creates /run/runit.stopit with mode 0100, chmods /run/runit.reboot to 0

@@ -18,7 +18,8 @@ import (
 )
 
 // mainEnv makes the test binary run sv.Main: the LSB tests call it through
-// links named after services, which the multi-call binary cannot dispatch.
+// links named after services, to this test binary itself (cmd/sv tests the
+// same links to the sv binary).
 const mainEnv = "SYSCONF_SV_TEST_MAIN"
 
 func TestMain(m *testing.M) {

@@ -4,18 +4,17 @@ package main
 
 import (
 	"os"
-	"path/filepath"
+	"path"
 	"syscall"
 )
 
 // Built only with -tags benchfloor, by runit/chpst's BenchmarkExecOverhead:
-// the multi-call binary called as exec-floor execs its arguments as soon as
+// the chpst binary called as exec-floor execs its arguments as soon as
 // every package is initialised. Its cost over a minimal Go program that
-// execs (chpst's testdata/floor) is what the multi-call binary's size and
-// package initialisation cost every tool; chpst's own work is what is left
-// above it.
+// execs (chpst's testdata/floor) is what the chpst binary's size and
+// package initialisation cost; chpst's own work is what is left above it.
 func init() {
-	if filepath.Base(os.Args[0]) == "exec-floor" && len(os.Args) > 1 {
+	if len(os.Args) > 1 && path.Base(os.Args[0]) == "exec-floor" {
 		err := syscall.Exec(os.Args[1], os.Args[1:], os.Environ())
 		os.Stderr.WriteString("exec-floor: " + err.Error() + "\n")
 		os.Exit(111)

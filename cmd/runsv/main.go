@@ -1,0 +1,21 @@
+// Command runsv is runit's runsv (runit/runsv), one static binary of its own as
+// runit ships it (internal/runitnames lists the runit programs), importing
+// only runsv, so that it pays for no other tool's code.
+package main
+
+import (
+	"os"
+
+	"sysconf/internal/runitcmd"
+	"sysconf/runit/runsv"
+)
+
+// names maps the name the binary answers to to its Main (TestNames holds
+// it equal to internal/runitnames).
+var names = map[string]runitcmd.Main{
+	"runsv": runsv.Main,
+}
+
+func main() {
+	os.Exit(runitcmd.Run(os.Args, names, os.Stdin, os.Stdout, os.Stderr))
+}
