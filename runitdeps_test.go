@@ -1,14 +1,14 @@
 package sysconf_test
 
 import (
-	"encoding/json"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"sysconf/internal/runitnames"
 )
 
 // The runit tools start like a C program only if they carry no more than
@@ -30,13 +30,11 @@ var noFmt = []string{"fmt", "reflect", "encoding/hex", "encoding/binary"}
 // bug report.
 var noFmtOpaque = []string{"golang.org/x/sys/unix", "runtime/debug"}
 
-// TestRunitImportsNoFmt fails when a runit package reaches one of noFmt by
-// its imports, other than through noFmtOpaque, and names the chain.
+// TestRunitImportsNoFmt fails when a runit program's command reaches one
+// of noFmt by its imports, other than through noFmtOpaque, and names the
+// chain.
 func TestRunitImportsNoFmt(t *testing.T) {
-	roots := []string{"sv", "supervise", "runsv", "runsvdir", "reaper", "runsvchdir", "svlogd", "pid1", "chpst"}
-	for i, r := range roots {
-		roots[i] = "sysconf/runit/" + r
-	}
+	roots := runitnames.Packages()
 	imports := map[string][]string{}
 	for _, line := range goList(t, append([]string{"-deps", "-f", `{{.ImportPath}}={{join .Imports ","}}`}, roots...)...) {
 		pkg, imps, _ := strings.Cut(line, "=")
@@ -77,80 +75,21 @@ func TestRunitImportsNoFmt(t *testing.T) {
 	}
 }
 
-// runitMains are the runit programs as mains that link one package each,
-// every entry point of it called, as the one-program binaries do.
-var runitMains = map[string]string{
-	"sv": `import ("os"; "sysconf/runit/sv")
-func main() { os.Exit(sv.Main(os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr)) }`,
-	"chpst": `import ("os"; "path/filepath"; "sysconf/runit/chpst")
-func main() {
-	if chpst.IsMainName(filepath.Base(os.Args[0])) {
-		os.Exit(chpst.MainOnStartupThread(os.Args, os.Stdin, os.Stdout, os.Stderr))
-	}
-	os.Exit(chpst.Main(os.Args, os.Stdin, os.Stdout, os.Stderr))
-}`,
-	"runsv": `import ("os"; "sysconf/runit/runsv")
-func main() { os.Exit(runsv.Main(os.Args, os.Stdin, os.Stdout, os.Stderr)) }`,
-	"runsvdir": `import ("os"; "sysconf/runit/runsvdir")
-func main() {
-	if os.Args[0] == runsvdir.HostName {
-		os.Exit(runsvdir.HostMain(os.Args, os.Stdin, os.Stdout, os.Stderr))
-	}
-	os.Exit(runsvdir.Main(os.Args, os.Stdin, os.Stdout, os.Stderr))
-}`,
-	"runsvchdir": `import ("os"; "sysconf/runit/runsvchdir")
-func main() { os.Exit(runsvchdir.Main(os.Args, os.Stdin, os.Stdout, os.Stderr)) }`,
-	"svlogd": `import ("os"; "sysconf/runit/svlogd")
-func main() { os.Exit(svlogd.Main(os.Args, os.Stdin, os.Stdout, os.Stderr)) }`,
-	"pid1": `import ("os"; "sysconf/runit/pid1")
-func main() {
-	if os.Args[0] == "runit" {
-		os.Exit(pid1.RunitMain(os.Args, os.Stdin, os.Stdout, os.Stderr))
-	}
-	os.Exit(pid1.InitMain(os.Args, os.Stdin, os.Stdout, os.Stderr))
-}`,
-}
-
-// TestRunitLinksNoFmt builds each runit program alone and fails when its
-// binary holds code of one of noFmt. reflect's initialiser is the one
-// exception: golang.org/x/sys/unix imports encoding/binary, which imports
-// reflect, and a package's initialiser is linked with its import.
-//
-// The mains exist only in a -overlay, in a directory that is not in the
-// tree, so that cmd/ stays the only home of the real ones.
+// TestRunitLinksNoFmt builds each runit program, as make build does, and
+// fails when its binary holds code of one of noFmt. reflect's initialiser
+// is the one exception: golang.org/x/sys/unix imports encoding/binary,
+// which imports reflect, and a package's initialiser is linked with its
+// import.
 func TestRunitLinksNoFmt(t *testing.T) {
-	root, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmp := t.TempDir()
-	overlay := map[string]string{}
-	var pkgs []string
-	for _, name := range slices.Sorted(maps.Keys(runitMains)) {
-		src := runitMains[name]
-		file := filepath.Join(tmp, name+".go")
-		if err := os.WriteFile(file, []byte("package main\n\n"+src+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join(root, "_runitdeps", name)
-		overlay[filepath.Join(dir, "main.go")] = file
-		pkgs = append(pkgs, "./"+filepath.Join("_runitdeps", name))
-	}
-	js, err := json.Marshal(map[string]any{"Replace": overlay})
-	if err != nil {
-		t.Fatal(err)
-	}
-	overlayFile := filepath.Join(tmp, "overlay.json")
-	if err := os.WriteFile(overlayFile, js, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(tmp, "bin") + "/"
-	build := exec.Command("go", append([]string{"build", "-overlay=" + overlayFile, "-o", bin}, pkgs...)...)
+	bin := t.TempDir() + "/"
+	pkgs := runitnames.Packages()
+	build := exec.Command("go", append([]string{"build", "-o", bin}, pkgs...)...)
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", strings.Join(pkgs, " "), err, out)
 	}
-	for _, name := range slices.Sorted(maps.Keys(runitMains)) {
+	for _, p := range runitnames.Programs {
+		name := p.Name
 		out, err := exec.Command("go", "tool", "nm", filepath.Join(bin, name)).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go tool nm %s: %v\n%s", name, err, out)

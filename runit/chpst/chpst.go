@@ -49,9 +49,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // (runtime.LockOSThread's documentation), which is the one thread Main's
 // LockOSThread gives. That call would also start the runtime's template
 // thread, a clone and a thread that a process about to exec has no use
-// for: about 27,000 of the 47,000 instructions chpst ran beyond the
-// multi-call binary's start-up, and 4 % of its wall time
-// (docs/benchmarks.md).
+// for: about 27,000 of the 47,000 instructions chpst ran beyond a Go
+// binary's start-up, and 4 % of its wall time (docs/benchmarks.md).
 func MainOnStartupThread(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return run(args, stderr)
 }

@@ -142,7 +142,7 @@ func (t *tool) softlimit(args []string) int {
 }
 
 // IsPersonality reports whether name (without runit's optional leading 'd')
-// is one of chpst's daemontools personalities, for the multi-call binary.
+// is one of chpst's daemontools personalities.
 func IsPersonality(name string) bool {
 	switch name {
 	case "setuidgid", "envuidgid", "envdir", "pgrphack", "setlock", "softlimit":

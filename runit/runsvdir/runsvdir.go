@@ -89,8 +89,9 @@ func Main(args []string, _ io.Reader, _, stderr io.Writer) int {
 			s.warnx("log service disabled.")
 		} else {
 			logr = r
-			// The argument's index in the original argv: args is a suffix
-			// of os.Args (the multi-call binary may drop argv[0]).
+			// The argument's index in the original argv, which is what
+			// openTitle overwrites: args may be a suffix of os.Args
+			// (cmd/runsvdir passes all of it; a test may pass less).
 			idx := len(os.Args) - len(args) + (len(args) - len(rest)) + 1
 			if t, err = openTitle(idx, logArg); err != nil {
 				s.warn("unable to set up the process title", err)
