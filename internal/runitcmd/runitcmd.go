@@ -14,6 +14,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Main is a runit tool's Main (STYLE.md §3).
@@ -88,8 +89,13 @@ func lookPath(name string) string {
 		if dir == "" {
 			dir = "." // an empty entry is the working directory, as in sh
 		}
+		// syscall.Stat, not os.Stat: an os.FileInfo holds a time.Time, and
+		// with it the linker keeps time's formatting and time zone
+		// loading, about 100 kB that every start of chpst and sv would
+		// map for this rare path.
 		p := path.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+		var st syscall.Stat_t
+		if syscall.Stat(p, &st) == nil && st.Mode&syscall.S_IFMT != syscall.S_IFDIR && st.Mode&0o111 != 0 {
 			return p
 		}
 	}

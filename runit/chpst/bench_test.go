@@ -5,7 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -14,9 +14,11 @@ import (
 )
 
 // BenchmarkExecOverhead measures what chpst -u nobody -e DIR true costs
-// beyond plain true, ours and Debian's, over 1,000 runs each. The three
-// commands take turns so that machine noise hits them alike; each figure is
-// the median of 10 rounds of 100 runs (per-run mean within a round). A
+// beyond plain true, ours and Debian's, over 1,500 runs each. The commands
+// take turns run by run, so that the machine's noise, which drifts from
+// second to second on a shared machine, hits them alike; each figure is
+// the median of its runs (blocks of 100 runs each drifted with the load
+// by more than the differences measured). A
 // fourth command, testdata/floor, is the least any Go program can cost in
 // chpst's place (start the runtime, exec). A fifth, the chpst binary
 // (cmd/chpst) built with -tags benchfloor and called as exec-floor, execs
@@ -24,7 +26,7 @@ import (
 // binary's size and initialisation, and the part of our figure above it is
 // chpst's own work.
 func BenchmarkExecOverhead(b *testing.B) {
-	const rounds, perRound = 10, 100
+	const runs = 1500
 	env := filepath.Join(b.TempDir(), "env")
 	writeFile(b, filepath.Join(env, "A"), "1\n")
 	trueBin := "/usr/bin/true"
@@ -66,17 +68,15 @@ func BenchmarkExecOverhead(b *testing.B) {
 	}
 	for range b.N {
 		per := make([][]time.Duration, len(cmds))
-		for range rounds {
+		for range runs {
 			for i, c := range cmds {
 				start := time.Now()
-				for range perRound {
-					spawn(c.argv)
-				}
-				per[i] = append(per[i], time.Since(start)/perRound)
+				spawn(c.argv)
+				per[i] = append(per[i], time.Since(start))
 			}
 		}
 		median := func(d []time.Duration) time.Duration {
-			sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+			slices.Sort(d)
 			return (d[len(d)/2-1] + d[len(d)/2]) / 2
 		}
 		base, ours, deb, fl, bfl := median(per[0]), median(per[1]), median(per[2]), median(per[3]), median(per[4])
@@ -89,7 +89,7 @@ func BenchmarkExecOverhead(b *testing.B) {
 		b.ReportMetric(float64(binOver.Microseconds()), "chpst-floor-overhead-µs/run")
 		b.ReportMetric(ratio, "ours/debian")
 		b.ReportMetric(float64(oursOver)/float64(floorOver), "ours/go-floor")
-		fmt.Printf("chpst -u nobody -e DIR true, overhead over true (median of %d×%d runs): ours %v, debian %v, ours/debian %.2f (true alone %v; a Go program doing nothing but exec: %v, ours/floor %.2f; the chpst binary doing nothing but exec: %v, ours/that %.2f)\n",
-			rounds, perRound, oursOver, debOver, ratio, base, floorOver, float64(oursOver)/float64(floorOver), binOver, float64(oursOver)/float64(binOver))
+		fmt.Printf("chpst -u nobody -e DIR true, overhead over true (median of %d runs each, taking turns): ours %v, debian %v, ours/debian %.2f (true alone %v; a Go program doing nothing but exec: %v, ours/floor %.2f; the chpst binary doing nothing but exec: %v, ours/that %.2f)\n",
+			runs, oursOver, debOver, ratio, base, floorOver, float64(oursOver)/float64(floorOver), binOver, float64(oursOver)/float64(binOver))
 	}
 }
