@@ -94,7 +94,7 @@
 // standard output, the warnings about ./check and the down file to standard
 // error, as runit does.
 //
-// sv is a short-lived client: it starts ./check scripts with os.StartProcess
+// sv is a short-lived client: it starts ./check scripts with syscall.ForkExec
 // and waits for them itself; it never changes its working directory but
 // builds every path from the names as given, so the kernel resolves them as
 // runit's chdir calls would.
