@@ -99,6 +99,10 @@ type conn struct {
 	rc   syscall.RawConn // fd through Go's poller: a blocked read holds no thread
 	file *os.File        // owns fd once polled
 
+	// The reader's buffers, made by its first recv: one reader per conn,
+	// and a buffer per message would be 8 kB of garbage for each start.
+	buf, oob []byte
+
 	mu     sync.Mutex
 	queue  [][]byte
 	wake   chan struct{}
@@ -168,10 +172,13 @@ func (c *conn) flush() {
 	}
 }
 
-// recv reads one message; io errors and EOF end the connection.
+// recv reads one message; io errors and EOF end the connection. Only one
+// goroutine reads a conn.
 func (c *conn) recv() ([]string, int, error) {
-	buf := make([]byte, 8192)
-	oob := make([]byte, syscall.CmsgSpace(4))
+	if c.buf == nil {
+		c.buf, c.oob = make([]byte, 8192), make([]byte, syscall.CmsgSpace(4))
+	}
+	buf, oob := c.buf, c.oob
 	for {
 		var n, oobn int
 		var err error
