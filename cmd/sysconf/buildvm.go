@@ -60,8 +60,9 @@ The kernel is --kernel, else $SYSCONF_VM_KERNEL, else the host's newest
 /boot/vmlinuz-*; run-vm takes another one from $KERNEL. The runit binary is
 --runit, else the runit beside the sysconf program (make build puts both in
 bin/); the other runit programs (runsv, runsvdir, sv, chpst, svlogd,
-runsvchdir) are taken from beside it. With $SOURCE_DATE_EPOCH set, the generation is dated then, and the
-same description and binaries give the same initramfs bytes.`,
+runsvchdir) are taken from beside it. With $SOURCE_DATE_EPOCH set, the
+generation is dated then, and the same description and binaries give the
+same initramfs bytes.`,
 		Example: `  sysconf build-vm -c examples/ -o /tmp/vm --kernel /boot/vmlinuz-6.1.0-27-amd64
   /tmp/vm/run-vm`,
 		Args: noArgs,
