@@ -235,8 +235,6 @@ sync
 		"- runit: leave stage: /etc/runit/2",
 		"- runit: enter stage: /etc/runit/3",
 		"STAGE3-RUNSVDIR 0",
-		"ok: down: /service/s1: ",
-		"ok: down: /service/s5: ",
 		"STAGE3-HOSTS 0",
 		" s1 up",
 		"STAGE3-DONE",
@@ -248,6 +246,15 @@ sync
 			continue
 		}
 		console = console[i+len(want):]
+	}
+	// sv -w prints each service's line as it reaches the state, so the
+	// five come in the order the services stopped.
+	_, stage3, _ := strings.Cut(res.console, "STAGE3-RUNSVDIR 0")
+	stage3, _, _ = strings.Cut(stage3, "STAGE3-HOSTS")
+	for i := 1; i <= 5; i++ {
+		if want := fmt.Sprintf("ok: down: /service/s%d: ", i); !strings.Contains(stage3, want) {
+			t.Errorf("stage 3's sv force-stop did not print %q", want)
+		}
 	}
 	for _, bad := range []string{"fail: ", "unable to open supervise/ok", "runsv not running"} {
 		if strings.Contains(res.console, bad) {
