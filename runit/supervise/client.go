@@ -200,7 +200,7 @@ func openWriteNB(dirfd int, path string) (int, error) {
 // calls sv makes over many services.
 
 func rawOpenat(dirfd int, path string, flags int) (int, error) {
-	p, err := unix.BytePtrFromString(path)
+	p, err := cPath(path)
 	if err != nil {
 		return -1, err
 	}
@@ -220,3 +220,25 @@ func rawRead(fd int, b []byte) (int, error) {
 }
 
 func rawClose(fd int) { unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0) }
+
+// The NUL-terminated forms of the paths Path spells out, made once: the
+// system calls need them as C strings, and converting the same few paths
+// for each of hundreds of services was most of sv's allocations.
+var (
+	okPathC      = append([]byte(okPath), 0)
+	statusPathC  = append([]byte(statusPath), 0)
+	controlPathC = append([]byte(controlPath), 0)
+)
+
+// cPath returns path as a C string for a system call.
+func cPath(path string) (*byte, error) {
+	switch path {
+	case okPath:
+		return &okPathC[0], nil
+	case statusPath:
+		return &statusPathC[0], nil
+	case controlPath:
+		return &controlPathC[0], nil
+	}
+	return unix.BytePtrFromString(path)
+}
