@@ -221,24 +221,13 @@ func rawRead(fd int, b []byte) (int, error) {
 
 func rawClose(fd int) { unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0) }
 
-// The NUL-terminated forms of the paths Path spells out, made once: the
-// system calls need them as C strings, and converting the same few paths
-// for each of hundreds of services was most of sv's allocations.
-var (
-	okPathC      = append([]byte(okPath), 0)
-	statusPathC  = append([]byte(statusPath), 0)
-	controlPathC = append([]byte(controlPath), 0)
-)
-
-// cPath returns path as a C string for a system call.
+// cPath returns path as a C string for a system call, without converting
+// the paths Path spells out (spelled).
 func cPath(path string) (*byte, error) {
-	switch path {
-	case okPath:
-		return &okPathC[0], nil
-	case statusPath:
-		return &statusPathC[0], nil
-	case controlPath:
-		return &controlPathC[0], nil
+	for i := range spelled {
+		if spelled[i].path == path {
+			return &spelled[i].c[0], nil
+		}
 	}
 	return unix.BytePtrFromString(path)
 }

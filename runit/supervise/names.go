@@ -73,27 +73,32 @@ const (
 // "log/supervise/status".
 func Path(svdir, name string) string {
 	if svdir == "" {
-		// The paths sv uses for every service it is given, spelled out
-		// once rather than built anew each time (sv status over 500
-		// services asks for them 1,500 times).
-		switch name {
-		case OkFIFO:
-			return okPath
-		case StatusFile:
-			return statusPath
-		case ControlFIFO:
-			return controlPath
+		for i := range spelled {
+			if spelled[i].name == name {
+				return spelled[i].path
+			}
 		}
 		return DirName + "/" + name
 	}
 	return svdir + "/" + DirName + "/" + name
 }
 
-const (
-	okPath      = DirName + "/" + OkFIFO
-	statusPath  = DirName + "/" + StatusFile
-	controlPath = DirName + "/" + ControlFIFO
-)
+// spelled are the paths, relative to a service directory, that sv opens
+// for every service it is given, spelled out once with their C strings
+// (for rawOpenat) rather than built and converted anew at each call: sv
+// status over 500 services asks for them 1,500 times, and doing so was
+// most of its allocations.
+var spelled = [...]spelledPath{spell(OkFIFO), spell(StatusFile), spell(ControlFIFO)}
+
+type spelledPath struct {
+	name, path string
+	c          []byte // path, NUL-terminated
+}
+
+func spell(name string) spelledPath {
+	path := DirName + "/" + name
+	return spelledPath{name: name, path: path, c: append([]byte(path), 0)}
+}
 
 // StateDirName returns the name of the folder that holds the supervise
 // state of service when the service directory's supervise is a symlink
